@@ -1,0 +1,74 @@
+//! Command-line types (MODEL.md section 9). Parsing only: `app` does the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// telur plans laying-hen programmes for poor families in Indonesia: it simulates KUBE
+/// flocks, regional egg markets and household incomes week by week, and compares where
+/// to place the next KUBEs.
+#[derive(Debug, Parser)]
+#[command(name = "telur", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario (default: the embedded kube-bekerja scenario) and write its outputs.
+    Run(RunArgs),
+    /// Validate a scenario and show every resolved value and where it came from; runs nothing.
+    Check {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Print embedded data as CSV on stdout (its sources go to stderr).
+    Data {
+        /// Which table: the regions or the breed curves.
+        what: DataKind,
+        /// Only this breed (layer-brown or kub), in the CSV format a scenario's `breed` accepts.
+        #[arg(long)]
+        breed: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DataKind {
+    Regions,
+    Breeds,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Deterministic,
+    Stochastic,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML). Without it, the embedded default scenario runs.
+    pub scenario: Option<PathBuf>,
+    /// Output folder [default: output/<scenario name>]. A folder an earlier run wrote is
+    /// replaced; any other non-empty folder is refused.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's mode.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Override the horizon, in weeks.
+    #[arg(long, value_name = "N")]
+    pub weeks: Option<u32>,
+    /// Override the number of Monte Carlo replicates (stochastic mode).
+    #[arg(long, value_name = "N")]
+    pub replicates: Option<u32>,
+    /// Override the random seed.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Outputs are identical for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Print nothing on stderr (no progress).
+    #[arg(long)]
+    pub quiet: bool,
+}

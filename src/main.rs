@@ -1,0 +1,18 @@
+//! The `telur` binary: parse the command line, run, map errors to exit codes
+//! (0 success, 2 bad input, 1 anything else).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = telur::cli::Cli::parse();
+    match telur::app::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = telur::app::exit_code(&e);
+            eprintln!("error: {}", telur::app::render_error(&e));
+            ExitCode::from(code)
+        }
+    }
+}

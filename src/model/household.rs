@@ -1,0 +1,110 @@
+//! A member household's income and graduation, week t (MODEL.md 4.4).
+
+use super::normal;
+
+/// The spread of member `i` of `members` around the mean:
+/// `exp(sigma * Phi^-1((i + 0.5) / M) - sigma^2 / 2)`.
+pub fn spread_factor(sigma: f64, member: u32, members: u32) -> f64 {
+    let p = (f64::from(member) + 0.5) / f64::from(members);
+    (sigma * normal::inverse_cdf(p) - sigma * sigma / 2.0).exp()
+}
+
+/// Baseline monthly income `y_i = ratio * line * n * spread_i` (MODEL.md 4.4).
+pub fn baseline_income_month(
+    ratio: f64,
+    poverty_line_rp_per_capita_month: f64,
+    household_size: f64,
+    spread: f64,
+) -> f64 {
+    ratio * poverty_line_rp_per_capita_month * household_size * spread
+}
+
+/// `alpha = 2 / (smoothing_weeks + 1)`.
+pub fn ema_alpha(smoothing_weeks: u32) -> f64 {
+    2.0 / (f64::from(smoothing_weeks) + 1.0)
+}
+
+/// A monthly amount as a weekly one: `x * 12/52`.
+pub fn weekly(monthly: f64) -> f64 {
+    monthly * 12.0 / 52.0
+}
+
+/// A household's graduation state between weeks.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Progress {
+    /// Smoothed weekly income `S(t)`.
+    pub smoothed_rp: f64,
+    /// Consecutive weeks above the line so far.
+    pub weeks_above: u32,
+    /// The week it graduated, if it has.
+    pub graduated_week: Option<u32>,
+}
+
+/// What a household's week came to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Week {
+    pub above: bool,
+    pub graduated_now: bool,
+}
+
+/// One week of smoothing and the graduation test:
+/// `S = alpha * I + (1 - alpha) * S_prev`, `above = S >= threshold * L`.
+pub fn step(
+    progress: &mut Progress,
+    t: u32,
+    income_rp: f64,
+    alpha: f64,
+    threshold_rp: f64,
+    graduation_weeks: u32,
+) -> Week {
+    progress.smoothed_rp = alpha * income_rp + (1.0 - alpha) * progress.smoothed_rp;
+    let above = progress.smoothed_rp >= threshold_rp;
+    progress.weeks_above = if above { progress.weeks_above + 1 } else { 0 };
+    let graduated_now =
+        progress.graduated_week.is_none() && progress.weeks_above >= graduation_weeks;
+    if graduated_now {
+        progress.graduated_week = Some(t);
+    }
+    Week {
+        above,
+        graduated_now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_member_of_an_odd_group_sits_at_the_mean_log() {
+        // M = 1: Phi^-1(0.5) = 0, so y = ratio * line * n * exp(-sigma^2/2).
+        let y = baseline_income_month(0.85, 400_000.0, 4.0, spread_factor(0.3, 0, 1));
+        assert!((y - 0.85 * 400_000.0 * 4.0 * (-0.045f64).exp()).abs() < 1e-6);
+        // With sigma = 0 every member earns the same.
+        assert_eq!(spread_factor(0.0, 3, 10), 1.0);
+        // M = 2, sigma = 0.5: Phi^-1(0.25) = -0.6744897501960817, so
+        // spread_0 = exp(-0.33724487509804085 - 0.125) = 0.6297...
+        let want = (-0.5f64 * 0.674_489_750_196_081_7 - 0.125).exp();
+        assert!((spread_factor(0.5, 0, 2) - want).abs() < 1e-15);
+    }
+
+    #[test]
+    fn graduates_once_after_enough_consecutive_weeks() {
+        let mut p = Progress {
+            smoothed_rp: 0.0,
+            ..Default::default()
+        };
+        // alpha = 1: S equals income. Threshold 10; above in weeks 0, 1, below in 2, above 3..
+        let incomes = [11.0, 12.0, 9.0, 10.0, 10.0, 10.0, 10.0];
+        let mut graduated = Vec::new();
+        for (t, &i) in incomes.iter().enumerate() {
+            let w = step(&mut p, t as u32, i, 1.0, 10.0, 3);
+            if w.graduated_now {
+                graduated.push(t);
+            }
+        }
+        assert_eq!(graduated, [5]);
+        assert_eq!(p.graduated_week, Some(5));
+        assert_eq!(p.weeks_above, 4);
+    }
+}

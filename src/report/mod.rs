@@ -1,0 +1,5 @@
+//! Output writers: each takes results and a `Write`, so they can be tested on bytes.
+//! Only `crate::app` knows paths and folders.
+
+pub mod csv;
+pub mod manifest;

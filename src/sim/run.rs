@@ -1,0 +1,316 @@
+//! The weekly loop of one placement (or the baseline), deterministic mode (MODEL.md 4).
+//!
+//! Each week runs in four passes over struct-of-arrays state: KUBE start-of-week and
+//! production (summed into regional supply), the market, KUBE settlement, households.
+//! Nothing is allocated inside the loop; sums run in KUBE order, so results do not depend
+//! on how placements are spread over threads.
+
+use ndarray::{Array2, Array3};
+
+use super::path::Path;
+use super::state::{Households, Kubes, NOT_GRADUATED};
+use crate::data::RegionId;
+use crate::metrics::{program_weekly as pw, ratio, region_weekly as rw};
+use crate::model::flock::{self, Status, WeekPrices};
+use crate::model::{household, market};
+use crate::scenario::{Placement, Scenario};
+use crate::stats::quantile_select;
+
+/// Horizon totals of one run, the raw material of `summary.csv` and `region_summary.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub kubes_per_region: Vec<u32>,
+    pub started_households_per_region: Vec<u64>,
+    pub graduated_per_region: Vec<u64>,
+    /// Weeks from each graduate's KUBE start to its graduation, both included.
+    pub weeks_to_graduation: Vec<u32>,
+    pub started_kubes: u64,
+    pub operating_end: u64,
+    pub failed_end: u64,
+    pub closed_end: u64,
+    pub payouts_rp: f64,
+    /// Discounted payouts plus the KUBEs' cash after the last week discounted at T.
+    pub npv_payouts_rp: f64,
+    pub program_cost_rp: f64,
+    pub npv_program_cost_rp: f64,
+    /// Household-months of participation: weeks from each KUBE's start to the horizon x 12/52.
+    pub household_months: f64,
+}
+
+/// What one run of one placement produced.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// `[week, region, metric]`, metrics of [`crate::metrics::region_weekly`].
+    pub region_weekly: Array3<f64>,
+    /// `[week, metric]`, metrics of [`crate::metrics::program_weekly`]; NaN = undefined.
+    pub program_weekly: Array2<f64>,
+    pub totals: Totals,
+    /// KUBE state after the last week, with each KUBE's ledger.
+    pub kubes: Kubes,
+}
+
+/// Lays out the KUBEs of a placement, region by region in table order.
+fn place(s: &Scenario, placement: Option<&Placement>) -> (Vec<u32>, Kubes) {
+    let Some(p) = placement else {
+        return (vec![0; s.regions.len()], Kubes::new(Vec::new(), Vec::new()));
+    };
+    let regions = p
+        .kubes_per_region
+        .iter()
+        .enumerate()
+        .flat_map(|(r, &count)| std::iter::repeat_n(RegionId(r as u32), count as usize))
+        .collect();
+    (
+        p.kubes_per_region.clone(),
+        Kubes::new(regions, p.start_weeks()),
+    )
+}
+
+fn init_households(s: &Scenario, kubes: &Kubes) -> Households {
+    let members = s.params.kube.members;
+    let h = &s.params.household;
+    let spread: Vec<f64> = (0..members)
+        .map(|i| household::spread_factor(h.income_dispersion_sigma, i, members))
+        .collect();
+    let n = kubes.len() * members as usize;
+    let mut out = Households {
+        baseline_month_rp: Vec::with_capacity(n),
+        size: Vec::with_capacity(n),
+        line_month_rp: Vec::with_capacity(n),
+        smoothed_rp: vec![0.0; n],
+        weeks_above: vec![0; n],
+        graduated_week: vec![NOT_GRADUATED; n],
+    };
+    for &region in &kubes.region {
+        let r = s.regions.get(region);
+        let size = r.poor_household_size;
+        for &spread in &spread {
+            out.baseline_month_rp.push(household::baseline_income_month(
+                h.baseline_income_ratio,
+                r.poverty_line_rp_per_capita_month,
+                size,
+                spread,
+            ));
+            out.size.push(size);
+            out.line_month_rp
+                .push(r.poverty_line_rp_per_capita_month * size);
+        }
+    }
+    out
+}
+
+/// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon.
+pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>) -> Run {
+    let weeks = s.weeks as usize;
+    let n_regions = s.regions.len();
+    let p = &s.params;
+    let members = p.kube.members as usize;
+    let (kubes_per_region, mut kubes) = place(s, placement);
+    let mut households = init_households(s, &kubes);
+    let alpha = household::ema_alpha(p.household.smoothing_weeks);
+    let h0 = f64::from(p.flock.hens_per_kube);
+
+    let mut region_weekly = Array3::<f64>::zeros((weeks, n_regions, rw::NAMES.len()));
+    let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
+    let mut totals = Totals {
+        kubes_per_region,
+        started_households_per_region: vec![0; n_regions],
+        graduated_per_region: vec![0; n_regions],
+        ..Totals::default()
+    };
+    // Scratch reused every week.
+    let mut kube_supply_kg = vec![0.0; n_regions];
+    let mut price_rp_per_kg = vec![0.0; n_regions];
+    let mut income_pc_month = Vec::with_capacity(households.len());
+    let mut started_households: u64 = 0;
+    let mut graduated: u64 = 0;
+
+    for t in 0..weeks {
+        let week = t as u32;
+        let food_index = path.food_index[t];
+        let discount = path.discount[t];
+        let mut program_cost_rp = 0.0;
+
+        // 1. Start of week, and eggs laid: K_r(t).
+        kube_supply_kg.fill(0.0);
+        for k in 0..kubes.len() {
+            let mut kube = kubes.get(k);
+            let start = flock::begin_week(
+                &mut kube,
+                week,
+                kubes.start_week[k],
+                &p.flock,
+                &p.kube,
+                food_index,
+            );
+            if start.started {
+                program_cost_rp += p.program.capex_rp_per_kube
+                    + h0 * p.flock.pullet_price_rp * food_index
+                    + p.kube.working_capital_rp;
+                totals.started_kubes += 1;
+                started_households += members as u64;
+            }
+            kubes.total_restock_rp[k] += start.restock_cost_rp;
+            kubes.payout_rp[k] = start.closing_payout_rp;
+            if kube.status == Status::Active && kube.hens > 0.0 {
+                let curve = s.breed.at(kube.age_weeks);
+                kube_supply_kg[kubes.region[k].index()] +=
+                    flock::produce(kube.hens, curve, p.flock.production_factor).egg_kg;
+            }
+            kubes.set(k, kube);
+        }
+
+        // 2. The market: self-sufficiency, price, deficit.
+        for r in 0..n_regions {
+            let demand = path.demand_kg[[t, r]];
+            let baseline = path.baseline_supply_kg[[t, r]];
+            let supply = baseline + kube_supply_kg[r];
+            let x = market::self_sufficiency(supply, demand);
+            let transport = s.regions.regions[r].transport_cost_rp_per_kg;
+            let price = market::egg_price(
+                path.hub_egg_rp_per_kg[t],
+                transport,
+                x,
+                p.market.price_band_width,
+            );
+            price_rp_per_kg[r] = price;
+            let mut row = region_weekly.slice_mut(ndarray::s![t, r, ..]);
+            row[rw::DEMAND_KG] = demand;
+            row[rw::BASELINE_SUPPLY_KG] = baseline;
+            row[rw::KUBE_SUPPLY_KG] = kube_supply_kg[r];
+            row[rw::DEFICIT_KG] = market::deficit_kg(demand, supply);
+            row[rw::SELF_SUFFICIENCY] = x;
+            row[rw::PRICE_RP_PER_KG] = price;
+        }
+
+        // 3. Sales, costs, deaths, culling, payouts.
+        let mut flows = [0.0; pw::NAMES.len()];
+        for k in 0..kubes.len() {
+            let mut kube = kubes.get(k);
+            if kube.status == Status::Active {
+                let r = kubes.region[k].index();
+                let curve = s.breed.at(kube.age_weeks);
+                let production = flock::produce(kube.hens, curve, p.flock.production_factor);
+                let survivors =
+                    flock::survivors(kube.hens, curve.weekly_mortality, p.flock.mortality_factor);
+                let prices = WeekPrices {
+                    egg_rp_per_kg: price_rp_per_kg[r],
+                    farmgate_share: p.market.farmgate_share,
+                    feed_rp_per_kg: path.feed_rp_per_kg[[t, r]],
+                    food_index,
+                };
+                flows[pw::ACTIVE_KUBES] += 1.0;
+                let settled = flock::settle(
+                    &mut kube,
+                    &production,
+                    survivors,
+                    &prices,
+                    &p.flock,
+                    &p.kube,
+                );
+                flows[pw::EGGS_KG] += production.egg_kg;
+                flows[pw::REVENUE_RP] += settled.revenue_rp;
+                flows[pw::COST_RP] += settled.cost_rp;
+                kubes.payout_rp[k] += settled.payout_rp;
+                kubes.total_net_rp[k] += settled.net_rp;
+                kubes.total_flock_sales_rp[k] += settled.flock_sales_rp;
+                kubes.total_written_off_rp[k] += settled.written_off_rp;
+                kubes.set(k, kube);
+                program_cost_rp += p.program.mentoring_rp_per_kube_week;
+            } else if kube.status == Status::Resting {
+                program_cost_rp += p.program.mentoring_rp_per_kube_week;
+            }
+            kubes.total_payout_rp[k] += kubes.payout_rp[k];
+            flows[pw::PAYOUT_RP] += kubes.payout_rp[k];
+            flows[pw::HENS] += kube.hens;
+            flows[pw::CASH_RP] += kube.cash_rp;
+            match kube.status {
+                Status::Failed => flows[pw::FAILED_KUBES] += 1.0,
+                Status::Closed => flows[pw::CLOSED_KUBES] += 1.0,
+                _ => {}
+            }
+        }
+        totals.payouts_rp += flows[pw::PAYOUT_RP];
+        totals.npv_payouts_rp += flows[pw::PAYOUT_RP] * discount;
+        totals.program_cost_rp += program_cost_rp;
+        totals.npv_program_cost_rp += program_cost_rp * discount;
+
+        // 4. Households: income, smoothing, the line, graduation.
+        let income_index = path.income_index[t];
+        let line_index = path.poverty_line_index[t];
+        let threshold = p.household.graduation_threshold;
+        let mut above: u64 = 0;
+        income_pc_month.clear();
+        for k in 0..kubes.len() {
+            if week < kubes.start_week[k] {
+                continue;
+            }
+            let payout_each = kubes.payout_rp[k] / members as f64;
+            for h in k * members..(k + 1) * members {
+                let baseline = household::weekly(households.baseline_month_rp[h] * income_index);
+                let mut progress = households.progress(h);
+                if week == kubes.start_week[k] {
+                    progress.smoothed_rp = baseline;
+                }
+                let line = household::weekly(households.line_month_rp[h] * line_index);
+                let result = household::step(
+                    &mut progress,
+                    week,
+                    baseline + payout_each,
+                    alpha,
+                    threshold * line,
+                    p.household.graduation_weeks,
+                );
+                households.set_progress(h, progress);
+                above += u64::from(result.above);
+                graduated += u64::from(result.graduated_now);
+                income_pc_month.push(progress.smoothed_rp / households.size[h] * 52.0 / 12.0);
+            }
+        }
+        let started = started_households as f64;
+        flows[pw::INCOME_P10] = quantile_select(&mut income_pc_month, 0.1);
+        flows[pw::INCOME_P50] = quantile_select(&mut income_pc_month, 0.5);
+        flows[pw::INCOME_P90] = quantile_select(&mut income_pc_month, 0.9);
+        flows[pw::ABOVE_LINE_SHARE] = ratio(above as f64, started);
+        flows[pw::GRADUATED_SHARE] = ratio(graduated as f64, started);
+        program_weekly
+            .row_mut(t)
+            .assign(&ndarray::ArrayView1::from(&flows));
+    }
+
+    // Horizon totals.
+    let horizon = s.weeks;
+    let mut participation_weeks: u64 = 0;
+    for k in 0..kubes.len() {
+        let start = kubes.start_week[k];
+        if start >= horizon {
+            continue;
+        }
+        let r = kubes.region[k].index();
+        participation_weeks += u64::from(horizon - start) * members as u64;
+        totals.started_households_per_region[r] += members as u64;
+        match kubes.status[k] {
+            Status::Active | Status::Resting => totals.operating_end += 1,
+            Status::Failed => totals.failed_end += 1,
+            Status::Closed => totals.closed_end += 1,
+            Status::Pending => {}
+        }
+        for h in k * members..(k + 1) * members {
+            let g = households.graduated_week[h];
+            if g != NOT_GRADUATED {
+                totals.graduated_per_region[r] += 1;
+                totals.weeks_to_graduation.push(g - start + 1);
+            }
+        }
+    }
+    totals.household_months = participation_weeks as f64 * 12.0 / 52.0;
+    let cash_end: f64 = kubes.cash_rp.iter().sum();
+    totals.npv_payouts_rp += cash_end * path.discount[weeks];
+
+    Run {
+        region_weekly,
+        program_weekly,
+        totals,
+        kubes,
+    }
+}
