@@ -1,0 +1,322 @@
+//! The binary as a user meets it: commands, exit codes, output folders, messages.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+use crate::data;
+
+fn telur() -> Command {
+    Command::cargo_bin("telur").expect("the telur binary is built")
+}
+
+fn manifest(dir: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+const OUTPUTS: [&str; 4] = [
+    "summary.csv",
+    "region_summary.csv",
+    "region_weekly.csv",
+    "program_weekly.csv",
+];
+
+#[test]
+fn run_writes_every_output_with_hashes_in_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("small");
+    telur()
+        .args([
+            "run",
+            data("small.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("outputs written to"))
+        .stdout(predicate::str::contains("kepri"))
+        .stderr(predicate::str::is_empty());
+    let m = manifest(&out);
+    for name in OUTPUTS {
+        let bytes = fs::read(out.join(name)).unwrap();
+        assert_eq!(
+            m["outputs"][name],
+            telur::report::manifest::sha256_hex(&bytes),
+            "{name}"
+        );
+    }
+    assert_eq!(m["mode"], "deterministic");
+    assert_eq!(m["parameters"]["flock.hens_per_kube"], 200);
+    assert_eq!(m["parameter_origins"]["flock.hens_per_kube"], "scenario");
+    assert_eq!(m["parameter_origins"]["flock.rest_weeks"], "default");
+    // Nothing but the outputs: no temporary folder left beside them.
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["small"]);
+}
+
+#[test]
+fn outputs_have_every_placement_metric_and_week() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    telur()
+        .args([
+            "run",
+            data("small.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.starts_with("placement,metric,mean,p05,p50,p95\n"));
+    // 3 placements (baseline, kepri, poverty) x 18 metrics.
+    assert_eq!(summary.lines().count(), 1 + 3 * 18);
+    assert!(summary.contains("\nkepri,kubes,6,6,6,6\n"));
+    assert!(
+        summary.contains("\nbaseline,benefit_cost_ratio,,,,\n"),
+        "undefined values are empty"
+    );
+    let weekly = fs::read_to_string(out.join("region_weekly.csv")).unwrap();
+    assert_eq!(weekly.lines().count(), 1 + 3 * 40 * 34 * 6);
+    assert!(weekly.contains("\nkepri,0,2021-03-01,Kepulauan Riau,demand_kg,"));
+    let program = fs::read_to_string(out.join("program_weekly.csv")).unwrap();
+    assert_eq!(program.lines().count(), 1 + 3 * 40 * 14);
+    assert!(program.contains("\npoverty,39,2021-11-29,graduated_share,"));
+}
+
+#[test]
+fn outputs_are_identical_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    for threads in ["1", "2", "3"] {
+        let out = tmp.path().join(threads);
+        telur()
+            .args([
+                "run",
+                data("small.toml").to_str().unwrap(),
+                "--quiet",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+    for name in OUTPUTS {
+        let one = fs::read(tmp.path().join("1").join(name)).unwrap();
+        for threads in ["2", "3"] {
+            assert!(
+                one == fs::read(tmp.path().join(threads).join(name)).unwrap(),
+                "{name} differs with {threads} threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn default_run_uses_the_embedded_scenario_and_writes_under_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    telur()
+        .current_dir(tmp.path())
+        .args(["run", "--weeks", "30"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("output/kube-bekerja"))
+        .stdout(predicate::str::contains("batam-sulawesi"));
+    let m = manifest(&tmp.path().join("output/kube-bekerja"));
+    assert_eq!(m["scenario"]["file"], "builtin:kube-bekerja");
+    assert_eq!(m["weeks"], 30);
+    assert_eq!(m["parameter_origins"]["weeks"], "flag");
+}
+
+#[test]
+fn a_previous_run_is_replaced_but_a_foreign_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let run = |out: &Path| {
+        let mut c = telur();
+        c.args([
+            "run",
+            data("small.toml").to_str().unwrap(),
+            "--quiet",
+            "--out",
+        ])
+        .arg(out);
+        c
+    };
+    run(&out).assert().success();
+    fs::write(out.join("stale.txt"), "from before").unwrap();
+    run(&out).assert().success();
+    assert!(
+        !out.join("stale.txt").exists(),
+        "the old folder is replaced as a whole"
+    );
+
+    let foreign = tmp.path().join("mine");
+    fs::create_dir(&foreign).unwrap();
+    fs::write(foreign.join("thesis.docx"), "precious").unwrap();
+    run(&foreign)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is not empty and was not written by telur",
+        ));
+    assert_eq!(
+        fs::read_to_string(foreign.join("thesis.docx")).unwrap(),
+        "precious"
+    );
+}
+
+#[test]
+fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    // (text added to a valid scenario, the line it lands on, what the message must say)
+    let cases = [
+        (
+            "[flock]\nhens_per_kub = 3\n",
+            7,
+            "unknown field `hens_per_kub`",
+        ),
+        (
+            "[kube]\nmembers = -1\n",
+            7,
+            "kube.members: -1 is out of range",
+        ),
+        (
+            "start_date = \"2020-01-08\"\n",
+            1,
+            "start_date: 2020-01-08 is a Wed",
+        ),
+        (
+            "[market]\nprice_season = [1,1,1,1,1,1,1,1,1,1,1]\n",
+            7,
+            "market.price_season: has 11 values",
+        ),
+        ("mode = \"stochastic\"\n", 1, "mode: mode \"stochastic\""),
+        (
+            "[market]\nfarmgate_share = nan\n",
+            7,
+            "market.farmgate_share: NaN is not a finite number",
+        ),
+        ("regions = \"missing.csv\"\n", 1, "regions:"),
+        (
+            "weeks = 2.5\n",
+            1,
+            "invalid type: floating point `2.5`, expected i64",
+        ),
+    ];
+    let placement =
+        "name = \"bad\"\n[[placement]]\nname = \"p\"\nstrategy = \"equal\"\nkubes = 2\n";
+    for (extra, line, want) in cases {
+        let path = tmp.path().join("bad.toml");
+        // Top-level keys go before any table; a new table may follow the placement.
+        let text = if extra.starts_with('[') {
+            format!("{placement}{extra}")
+        } else {
+            format!("{extra}{placement}")
+        };
+        fs::write(&path, &text).unwrap();
+        let want = format!("{}:{line}: {want}", path.display());
+        let out = tmp.path().join("out");
+        telur()
+            .args([
+                "run",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(want.clone()))
+            .stderr(predicate::str::contains("panicked").not());
+        assert!(!out.exists(), "no output for {want}");
+    }
+}
+
+#[test]
+fn stochastic_mode_is_a_clear_error_for_now() {
+    telur()
+        .args(["run", "--mode", "stochastic"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--mode \"stochastic\""))
+        .stderr(predicate::str::contains("not available"));
+}
+
+#[test]
+fn check_shows_resolved_values_and_their_origin() {
+    telur()
+        .args(["check", data("small.toml").to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid scenario \"small\""))
+        .stdout(predicate::str::is_match(r"flock\.hens_per_kube\s+200\s+scenario").unwrap())
+        .stdout(
+            predicate::str::is_match(r"market\.price_band_width\s+0\.15\s+default  \(ESTIMATE\)")
+                .unwrap(),
+        )
+        .stdout(predicate::str::contains("kepri: 6 KUBE, explicit"))
+        .stdout(predicate::str::contains(
+            "Kepulauan Riau 4, Sulawesi Utara 2",
+        ));
+}
+
+#[test]
+fn check_of_the_shipped_scenarios_passes() {
+    for name in ["kube-bekerja.toml", "household-flocks.toml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name);
+        telur().arg("check").arg(&path).assert().success();
+    }
+}
+
+#[test]
+fn data_prints_csv_on_stdout_and_sources_on_stderr() {
+    let out = telur().args(["data", "regions"]).assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().count(), 35);
+    assert!(stdout.starts_with("region,code,lat,lon,population,"));
+    // What it prints is a regions table telur reads back.
+    telur::data::Regions::parse("stdout", &stdout).unwrap();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("BPS"));
+
+    telur()
+        .args(["data", "breeds"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("breed,age_weeks,hen_day"))
+        .stdout(predicate::str::contains("\nkub,"))
+        .stderr(predicate::str::contains("Lohmann"));
+    telur()
+        .args(["data", "breeds", "--breed", "nope"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_names_every_flag() {
+    telur().args(["run", "--weeks", "many"]).assert().code(2);
+    telur().args(["fly"]).assert().code(2);
+    let help = telur().args(["run", "--help"]).assert().success();
+    let text = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
+    for flag in [
+        "--out",
+        "--mode",
+        "--weeks",
+        "--replicates",
+        "--seed",
+        "--threads",
+        "--quiet",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from --help");
+    }
+}
