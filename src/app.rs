@@ -90,7 +90,8 @@ fn run_command(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let results = pool.install(|| sim::run_scenario(&s));
     write_outputs(&s, &source, &results, &out, threads, started)?;
-    print_headline(&s, &results, &out);
+    let stdout = io::stdout();
+    print_headline(&mut stdout.lock(), &s, &results, &out)?;
     Ok(())
 }
 
@@ -234,16 +235,23 @@ fn fixed2(x: f64) -> String {
 }
 
 /// Where the outputs went and the headline numbers, on stdout.
-fn print_headline(s: &Scenario, results: &Results, out: &Path) {
-    println!("{}: outputs written to {}/", s.name, out.display());
-    println!();
-    println!(
+fn print_headline(
+    w: &mut dyn Write,
+    s: &Scenario,
+    results: &Results,
+    out: &Path,
+) -> io::Result<()> {
+    writeln!(w, "{}: outputs written to {}/", s.name, out.display())?;
+    writeln!(w)?;
+    writeln!(
+        w,
         "{:<20} {:>7} {:>10} {:>16} {:>13} {:>15}",
         "placement", "KUBE", "graduated", "deficit reduced", "benefit/cost", "KUBE operating"
-    );
+    )?;
     for p in results.placements.iter().filter(|p| p.name != BASELINE) {
         let v = |m: usize| p.summary[m].mean;
-        println!(
+        writeln!(
+            w,
             "{:<20} {:>7} {:>10} {:>16} {:>13} {:>15}",
             p.name,
             v(sm::KUBES),
@@ -251,26 +259,31 @@ fn print_headline(s: &Scenario, results: &Results, out: &Path) {
             percent(v(sm::DEFICIT_REDUCTION_SHARE)),
             fixed2(v(sm::BENEFIT_COST_RATIO)),
             percent(v(sm::KUBES_OPERATING_END_SHARE)),
-        );
+        )?;
     }
-    println!();
-    println!(
+    writeln!(w)?;
+    writeln!(
+        w,
         "graduated: share of member households; deficit reduced: share of the target regions' baseline egg deficit;"
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "benefit/cost: discounted payouts / discounted programme cost; KUBE operating: active or resting at week {}.",
         s.weeks
-    );
+    )?;
+    Ok(())
 }
 
 fn check_command(path: &Path) -> Result<()> {
     let (source, s) = load(Some(path), &Overrides::default())?;
-    println!("{}: valid scenario {:?}", source.name, s.name);
+    let stdout = io::stdout();
+    let w = &mut stdout.lock();
+    writeln!(w, "{}: valid scenario {:?}", source.name, s.name)?;
     if !s.description.is_empty() {
-        println!("  {}", s.description);
+        writeln!(w, "  {}", s.description)?;
     }
-    println!();
-    println!("{:<44} {:<30} from", "key", "value");
+    writeln!(w)?;
+    writeln!(w, "{:<44} {:<30} from", "key", "value")?;
     for r in &s.resolved {
         if r.key.starts_with("placement[") {
             continue;
@@ -282,15 +295,17 @@ fn check_command(path: &Path) -> Result<()> {
         } else {
             ""
         };
-        println!(
+        writeln!(
+            w,
             "{:<44} {:<30} {}{estimate}",
             r.key,
             r.value.to_string(),
             r.origin.label()
-        );
+        )?;
     }
-    println!();
-    println!(
+    writeln!(w)?;
+    writeln!(
+        w,
         "data: {} regions from {}; breed {} from {} (ages {} to {} weeks)",
         s.regions.len(),
         s.regions_file.reference,
@@ -298,9 +313,9 @@ fn check_command(path: &Path) -> Result<()> {
         s.breed_file.reference,
         s.breed.first_age_weeks,
         s.breed.last_age_weeks()
-    );
-    println!();
-    println!("placements (and the baseline, which always runs):");
+    )?;
+    writeln!(w)?;
+    writeln!(w, "placements (and the baseline, which always runs):")?;
     for p in &s.placements {
         let regions: Vec<String> = s
             .regions
@@ -314,15 +329,16 @@ fn check_command(path: &Path) -> Result<()> {
                 )
             })
             .collect();
-        println!(
+        writeln!(
+            w,
             "  {}: {} KUBE, {}; starting week {} over {} weeks",
             p.name,
             p.total_kubes(),
             p.strategy.describe(),
             p.start_week,
             p.rollout_weeks
-        );
-        println!("    {}", regions.join(", "));
+        )?;
+        writeln!(w, "    {}", regions.join(", "))?;
     }
     let bytes = scenario::memory_estimate(
         &s.placements,
@@ -330,12 +346,13 @@ fn check_command(path: &Path) -> Result<()> {
         s.weeks,
         s.regions.len(),
     );
-    println!();
-    println!(
+    writeln!(w)?;
+    writeln!(
+        w,
         "memory estimate: {:.1} MiB (limit {} GiB)",
         bytes as f64 / f64::from(1u32 << 20),
         scenario::MEMORY_LIMIT_BYTES >> 30
-    );
+    )?;
     Ok(())
 }
 
