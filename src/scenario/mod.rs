@@ -399,9 +399,43 @@ impl Scenario {
 fn parse_toml(file: &str, text: &str) -> Result<RawScenario, InputErrors> {
     toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
-        let message = e.message().trim().replace('\n', " ");
-        InputErrors::from(InputError::new(file, message).at_line(line))
+        InputErrors::from(InputError::new(file, friendly(e.message())).at_line(line))
     })
+}
+
+/// Serde's messages in a user's words: "expected i64" becomes "expected a whole number",
+/// and an unknown key gets the closest known one as a suggestion.
+fn friendly(message: &str) -> String {
+    let mut m = message.trim().replace('\n', " ");
+    for (serde, user) in [
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list [..]"),
+    ] {
+        m = m.replace(serde, user);
+    }
+    if let Some(rest) = m.strip_prefix("unknown field `")
+        && let Some((unknown, expected)) = rest.split_once("`, expected ")
+    {
+        let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let best = known
+            .iter()
+            .map(|k| (strsim::jaro_winkler(unknown, k), *k))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        return match best {
+            Some((score, k)) if score > 0.8 => {
+                format!(
+                    "unknown key `{unknown}` (did you mean `{k}`?); allowed here: {}",
+                    known.join(", ")
+                )
+            }
+            _ => format!(
+                "unknown key `{unknown}`; allowed here: {}",
+                known.join(", ")
+            ),
+        };
+    }
+    m
 }
 
 /// How a data file is named in messages: relative paths are shown from the scenario.
@@ -521,9 +555,9 @@ mod tests {
         let e = load(&format!("{MINIMAL}[flock]\nhens_per_kub = 3\n")).unwrap_err();
         assert_eq!(e.0.len(), 1);
         assert!(
-            e.0[0]
-                .to_string()
-                .starts_with("t.toml:7: unknown field `hens_per_kub`"),
+            e.0[0].to_string().starts_with(
+                "t.toml:7: unknown key `hens_per_kub` (did you mean `hens_per_kube`?)"
+            ),
             "{}",
             e
         );

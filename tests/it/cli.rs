@@ -183,7 +183,7 @@ fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
         (
             "[flock]\nhens_per_kub = 3\n",
             7,
-            "unknown field `hens_per_kub`",
+            "unknown key `hens_per_kub` (did you mean `hens_per_kube`?)",
         ),
         (
             "[kube]\nmembers = -1\n",
@@ -210,7 +210,7 @@ fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
         (
             "weeks = 2.5\n",
             1,
-            "invalid type: floating point `2.5`, expected i64",
+            "invalid type: floating point `2.5`, expected a whole number",
         ),
     ];
     let placement =
