@@ -501,3 +501,80 @@ fn placement_4_2_rollout_start_weeks_and_pending_kubes() {
         "third KUBE starts as the first rests",
     );
 }
+
+// Readings of MODEL.md where it is silent or ambiguous, each named as such.
+
+#[test]
+fn ambiguity_a_failed_kube_whose_hens_do_not_cover_its_debt_has_the_rest_written_off() {
+    // MODEL.md sets C to 0 on failure even when selling the hens leaves C below 0. The
+    // unpaid remainder is recorded as written off so the cash ledger still balances.
+    let (_, _, run) = run(&ONE_KUBE.replace(
+        "fixed_cost_rp_per_kube_week = 1000",
+        "fixed_cost_rp_per_kube_week = 30000000",
+    ));
+    let w = weeks_0_and_1();
+    let cost0 = w.cost[0] - 1000.0 + 30_000_000.0;
+    let after_sale = 1_000_000.0 + (w.sales[0] - cost0) + 990.0 * 20_000.0;
+    assert!(after_sale < 0.0);
+    close(
+        run.program_weekly[[0, pw::PAYOUT_RP]],
+        0.0,
+        "nothing to pay out",
+    );
+    close(run.kubes.cash_rp[0], 0.0, "cash set to 0");
+    close(
+        run.kubes.total_written_off_rp[0],
+        -after_sale,
+        "debt written off",
+    );
+}
+
+#[test]
+fn ambiguity_no_demand_means_infinite_self_sufficiency_and_export_parity() {
+    // MODEL.md: x = +inf when D = 0. The price is then export parity and the CSV says inf.
+    let toml = ONE_KUBE
+        .replace("regions.csv", "no-demand.csv")
+        .replace("\"Testland\"", "\"Emptyland\"");
+    let (_, baseline, run) = run(&toml);
+    assert_eq!(
+        baseline.region_weekly[[0, 0, rw::SELF_SUFFICIENCY]],
+        f64::INFINITY
+    );
+    close(
+        baseline.region_weekly[[0, 0, rw::PRICE_RP_PER_KG]],
+        20_000.0 - 1000.0,
+        "export parity",
+    );
+    close(
+        run.region_weekly[[0, 0, rw::DEFICIT_KG]],
+        0.0,
+        "no deficit without demand",
+    );
+}
+
+#[test]
+fn ambiguity_hen_day_times_production_factor_is_not_capped_in_deterministic_mode() {
+    // The 0.98 cap of MODEL.md 5 belongs to the stochastic model; section 4 has none.
+    let (_, _, run) = run(&ONE_KUBE.replace("production_factor = 1.0", "production_factor = 1.5"));
+    close(
+        run.program_weekly[[0, pw::EGGS_KG]],
+        1000.0 * 7.0 * 0.9 * 1.5 * 0.06,
+        "eggs at 135% hen-day",
+    );
+}
+
+#[test]
+fn ambiguity_target_regions_are_those_placed_even_if_no_kube_has_started_yet() {
+    // A placement starting after the horizon has target regions but no started KUBE:
+    // its shares over started KUBE and households are undefined, its deficit share is 0.
+    let toml = ONE_KUBE.replace(
+        "allocation = { \"Testland\" = 1 }",
+        "allocation = { \"Testland\" = 1 }\nstart_week = 100",
+    );
+    let (s, baseline, run) = run(&toml);
+    let m = outcome::summary_metrics(&s, &baseline, &run);
+    close(m[sm::KUBES], 1.0, "placed");
+    close(m[sm::DEFICIT_REDUCTION_SHARE], 0.0, "nothing reduced");
+    assert!(m[sm::GRADUATED_SHARE].is_nan() && m[sm::KUBES_FAILED_SHARE].is_nan());
+    close(m[sm::CONSUMER_PRICE_CHANGE_PCT], 0.0, "prices unchanged");
+}
