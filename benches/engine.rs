@@ -23,7 +23,7 @@ fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("deterministic");
     group.throughput(criterion::Throughput::Elements(kube_weeks));
     group.bench_function("one placement, 300 KUBE x 260 weeks", |b| {
-        b.iter(|| simulate(black_box(&s), black_box(&path), Some(placement)))
+        b.iter(|| simulate(black_box(&s), black_box(&path), Some(placement), None))
     });
     group.finish();
     c.bench_function("market path, 34 regions x 260 weeks", |b| {

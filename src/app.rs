@@ -14,7 +14,8 @@ use crate::metrics::summary as sm;
 use crate::report::csv as csv_out;
 use crate::report::manifest::{self, HashingWriter, RunInfo};
 use crate::scenario::{self, Overrides, Scenario, Source};
-use crate::sim::{self, BASELINE, Results};
+use crate::sim::{self, BASELINE};
+use crate::stats::Stat;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -88,10 +89,11 @@ fn run_command(args: &RunArgs) -> Result<()> {
         );
     }
     let started = Instant::now();
-    let results = pool.install(|| sim::run_scenario(&s));
-    write_outputs(&s, &source, &results, &out, threads, started)?;
+    let progress = ProgressBar::new(args.quiet);
+    let summaries = pool.install(|| write_outputs(&s, &source, &out, threads, started, &progress))?;
+    progress.finish();
     let stdout = io::stdout();
-    print_headline(&mut stdout.lock(), &s, &results, &out)?;
+    print_headline(&mut stdout.lock(), &s, &summaries, &out)?;
     Ok(())
 }
 
@@ -120,16 +122,61 @@ fn check_replaceable(out: &Path) -> Result<(), InputError> {
     }
 }
 
-/// Writes every output into a temporary folder beside `out`, then renames it into place,
-/// so `out` is always either the previous complete output or the new one.
+/// A progress bar on stderr for the runs (placement x replicate) of a scenario; hidden
+/// with `--quiet` or when stderr is not a terminal.
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ProgressBar {
+    fn new(quiet: bool) -> ProgressBar {
+        let visible = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        ProgressBar {
+            bar: visible.then(|| {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
+                    )
+                    .expect("a valid template"),
+                );
+                bar
+            }),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl sim::Progress for ProgressBar {
+    fn start(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+/// Runs the scenario and writes every output into a temporary folder beside `out`, then
+/// renames it into place, so `out` is always either the previous complete output or the
+/// new one. Returns each placement's summary metrics for the headline table.
 fn write_outputs(
     s: &Scenario,
     source: &Source,
-    results: &Results,
     out: &Path,
     threads: usize,
     started: Instant,
-) -> Result<()> {
+    progress: &ProgressBar,
+) -> Result<Vec<(String, Vec<Stat>)>> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -145,16 +192,18 @@ fn write_outputs(
         fs::remove_dir_all(&tmp).with_context(|| format!("cannot clear {}", tmp.display()))?;
     }
     fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let written = write_into(s, source, results, &tmp, threads, started);
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
+    let written = write_into(s, source, &tmp, threads, started, progress);
+    let summaries = match written {
+        Ok(summaries) => summaries,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
     let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
     let replacing = out.exists();
     if replacing {
-        fs::rename(out, &old)
-            .with_context(|| format!("cannot move the previous {} aside", out.display()))?;
+        fs::rename(out, &old).with_context(|| format!("cannot move the previous {} aside", out.display()))?;
     }
     if let Err(e) = fs::rename(&tmp, out) {
         if replacing {
@@ -166,42 +215,64 @@ fn write_outputs(
     if replacing {
         fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
     }
-    Ok(())
+    Ok(summaries)
+}
+
+type Output = HashingWriter<BufWriter<File>>;
+
+/// An output file being written: its name, path and hashing writer.
+struct OutputFile {
+    name: &'static str,
+    path: PathBuf,
+    writer: Output,
+}
+
+impl OutputFile {
+    fn create(dir: &Path, name: &'static str, header: &str) -> Result<OutputFile> {
+        let path = dir.join(name);
+        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut writer = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
+        writeln!(writer, "{header}").with_context(|| format!("while writing {}", path.display()))?;
+        Ok(OutputFile { name, path, writer })
+    }
+
+    fn write(&mut self, rows: impl FnOnce(&mut Output) -> io::Result<()>) -> Result<()> {
+        rows(&mut self.writer).with_context(|| format!("while writing {}", self.path.display()))
+    }
+
+    fn finish(self) -> Result<(String, String)> {
+        let hash = self
+            .writer
+            .finish()
+            .with_context(|| format!("while writing {}", self.path.display()))?;
+        Ok((self.name.to_string(), hash))
+    }
 }
 
 fn write_into(
     s: &Scenario,
     source: &Source,
-    results: &Results,
     dir: &Path,
     threads: usize,
     started: Instant,
-) -> Result<()> {
+    progress: &ProgressBar,
+) -> Result<Vec<(String, Vec<Stat>)>> {
     let regions: Vec<String> = s.regions.regions.iter().map(|r| r.name.clone()).collect();
     let calendar = crate::model::calendar::Calendar::new(s.start_date, s.weeks);
-    let mut outputs = Vec::new();
-    let mut emit = |name: &str, write: &dyn Fn(&mut dyn Write) -> io::Result<()>| -> Result<()> {
-        let path = dir.join(name);
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut w = HashingWriter::new(BufWriter::new(file));
-        write(&mut w).with_context(|| format!("while writing {}", path.display()))?;
-        let hash = w
-            .finish()
-            .with_context(|| format!("while writing {}", path.display()))?;
-        outputs.push((name.to_string(), hash));
+    let mut summary = OutputFile::create(dir, "summary.csv", csv_out::SUMMARY_HEADER)?;
+    let mut region_summary = OutputFile::create(dir, "region_summary.csv", csv_out::REGION_SUMMARY_HEADER)?;
+    let mut region_weekly = OutputFile::create(dir, "region_weekly.csv", csv_out::REGION_WEEKLY_HEADER)?;
+    let mut program_weekly = OutputFile::create(dir, "program_weekly.csv", csv_out::PROGRAM_WEEKLY_HEADER)?;
+    let mut summaries = Vec::new();
+    sim::run_scenario_with(s, progress, |p| -> Result<()> {
+        summary.write(|w| csv_out::summary_rows(&p, w))?;
+        region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
+        region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
+        program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
+        summaries.push((p.name, p.summary));
         Ok(())
-    };
-    emit("summary.csv", &|w| csv_out::write_summary(results, w))?;
-    emit("region_summary.csv", &|w| {
-        csv_out::write_region_summary(results, &regions, w)
     })?;
-    emit("region_weekly.csv", &|w| {
-        csv_out::write_region_weekly(results, &calendar, &regions, w)
-    })?;
-    emit("program_weekly.csv", &|w| {
-        csv_out::write_program_weekly(results, &calendar, w)
-    })?;
+    let outputs = vec![summary.finish()?, region_summary.finish()?, region_weekly.finish()?, program_weekly.finish()?];
     let info = RunInfo {
         scenario_file: &source.name,
         scenario_sha256: manifest::sha256_hex(source.text.as_bytes()),
@@ -215,7 +286,7 @@ fn write_into(
     manifest::write_manifest(s, &info, &mut w)
         .and_then(|()| w.flush())
         .with_context(|| format!("while writing {}", path.display()))?;
-    Ok(())
+    Ok(summaries)
 }
 
 fn percent(x: f64) -> String {
@@ -238,7 +309,7 @@ fn fixed2(x: f64) -> String {
 fn print_headline(
     w: &mut dyn Write,
     s: &Scenario,
-    results: &Results,
+    summaries: &[(String, Vec<Stat>)],
     out: &Path,
 ) -> io::Result<()> {
     writeln!(w, "{}: outputs written to {}/", s.name, out.display())?;
@@ -248,12 +319,12 @@ fn print_headline(
         "{:<20} {:>7} {:>10} {:>16} {:>13} {:>15}",
         "placement", "KUBE", "graduated", "deficit reduced", "benefit/cost", "KUBE operating"
     )?;
-    for p in results.placements.iter().filter(|p| p.name != BASELINE) {
-        let v = |m: usize| p.summary[m].mean;
+    for (name, summary) in summaries.iter().filter(|(name, _)| name != BASELINE) {
+        let v = |m: usize| summary[m].mean;
         writeln!(
             w,
             "{:<20} {:>7} {:>10} {:>16} {:>13} {:>15}",
-            p.name,
+            name,
             v(sm::KUBES),
             percent(v(sm::GRADUATED_SHARE)),
             percent(v(sm::DEFICIT_REDUCTION_SHARE)),

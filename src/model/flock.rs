@@ -54,6 +54,7 @@ pub struct Start {
 }
 
 /// Start-of-week transitions. Returns what happened; `kube.status` is then the week status.
+/// With `whole_hens` (stochastic mode) a restock buys whole pullets, rounded down.
 ///
 /// A resting KUBE's rest counter falls here rather than at the end of the week: nothing
 /// reads it in between, so the effect is the same as MODEL.md's "at the end of it".
@@ -64,6 +65,7 @@ pub fn begin_week(
     flock: &FlockParams,
     group: &KubeParams,
     food_index: f64,
+    whole_hens: bool,
 ) -> Start {
     let mut start = Start::default();
     match kube.status {
@@ -77,7 +79,8 @@ pub fn begin_week(
         Status::Resting if kube.rest_weeks_left == 0 => {
             let h0 = f64::from(flock.hens_per_kube);
             let pullet_price = flock.pullet_price_rp * food_index;
-            let n = h0.min((kube.cash_rp - group.working_capital_rp) / pullet_price);
+            let affordable = h0.min((kube.cash_rp - group.working_capital_rp) / pullet_price);
+            let n = if whole_hens { affordable.floor() } else { affordable };
             if n < group.min_restock_fraction * h0 {
                 kube.status = Status::Closed;
                 start.closing_payout_rp = kube.cash_rp.max(0.0);

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use crate::metrics::{program_weekly, region_summary, region_weekly, summary};
 use crate::model::calendar::Calendar;
-use crate::sim::Results;
+use crate::sim::PlacementResult;
 use crate::stats::Stat;
 
 /// Appends `,mean,p05,p50,p95` to a line.
@@ -31,35 +31,56 @@ fn cell(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `summary.csv`: `placement,metric,mean,p05,p50,p95`.
-pub fn write_summary<W: Write>(results: &Results, mut out: W) -> io::Result<()> {
-    writeln!(out, "placement,metric,mean,p05,p50,p95")?;
+/// Header of `summary.csv`.
+pub const SUMMARY_HEADER: &str = "placement,metric,mean,p05,p50,p95";
+/// Header of `region_summary.csv`.
+pub const REGION_SUMMARY_HEADER: &str = "placement,region,metric,mean,p05,p50,p95";
+/// Header of `region_weekly.csv`.
+pub const REGION_WEEKLY_HEADER: &str = "placement,week,date,region,metric,mean,p05,p50,p95";
+/// Header of `program_weekly.csv`.
+pub const PROGRAM_WEEKLY_HEADER: &str = "placement,week,date,metric,mean,p05,p50,p95";
+
+/// One placement's rows of `summary.csv`.
+pub fn summary_rows<W: Write + ?Sized>(p: &PlacementResult, out: &mut W) -> io::Result<()> {
     let mut line = String::new();
-    for p in &results.placements {
-        for (name, stat) in summary::NAMES.iter().zip(&p.summary) {
+    for (name, stat) in summary::NAMES.iter().zip(&p.summary) {
+        line.clear();
+        write!(line, "{},{name}", cell(&p.name)).expect("String write");
+        push_stat(&mut line, stat);
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// One placement's rows of `region_summary.csv`.
+pub fn region_summary_rows<W: Write + ?Sized>(p: &PlacementResult, regions: &[String], out: &mut W) -> io::Result<()> {
+    let mut line = String::new();
+    for (r, region) in regions.iter().enumerate() {
+        for (m, name) in region_summary::NAMES.iter().enumerate() {
             line.clear();
-            write!(line, "{},{name}", cell(&p.name)).expect("String write");
-            push_stat(&mut line, stat);
+            write!(line, "{},{},{name}", cell(&p.name), cell(region)).expect("String write");
+            push_stat(&mut line, &p.region_summary[[r, m]]);
             writeln!(out, "{line}")?;
         }
     }
     Ok(())
 }
 
-/// `region_summary.csv`: `placement,region,metric,mean,p05,p50,p95`.
-pub fn write_region_summary<W: Write>(
-    results: &Results,
+/// One placement's rows of `region_weekly.csv`.
+pub fn region_weekly_rows<W: Write + ?Sized>(
+    p: &PlacementResult,
+    calendar: &Calendar,
     regions: &[String],
-    mut out: W,
+    out: &mut W,
 ) -> io::Result<()> {
-    writeln!(out, "placement,region,metric,mean,p05,p50,p95")?;
     let mut line = String::new();
-    for p in &results.placements {
+    for t in 0..calendar.weeks() {
+        let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
         for (r, region) in regions.iter().enumerate() {
-            for (m, name) in region_summary::NAMES.iter().enumerate() {
+            for (m, name) in region_weekly::NAMES.iter().enumerate() {
                 line.clear();
-                write!(line, "{},{},{name}", cell(&p.name), cell(region)).expect("String write");
-                push_stat(&mut line, &p.region_summary[[r, m]]);
+                write!(line, "{},{t},{date},{},{name}", cell(&p.name), cell(region)).expect("String write");
+                push_stat(&mut line, &p.region_weekly[[t as usize, r, m]]);
                 writeln!(out, "{line}")?;
             }
         }
@@ -67,49 +88,16 @@ pub fn write_region_summary<W: Write>(
     Ok(())
 }
 
-/// `region_weekly.csv`: `placement,week,date,region,metric,mean,p05,p50,p95`.
-pub fn write_region_weekly<W: Write>(
-    results: &Results,
-    calendar: &Calendar,
-    regions: &[String],
-    mut out: W,
-) -> io::Result<()> {
-    writeln!(out, "placement,week,date,region,metric,mean,p05,p50,p95")?;
+/// One placement's rows of `program_weekly.csv`.
+pub fn program_weekly_rows<W: Write + ?Sized>(p: &PlacementResult, calendar: &Calendar, out: &mut W) -> io::Result<()> {
     let mut line = String::new();
-    for p in &results.placements {
-        for t in 0..calendar.weeks() {
-            let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
-            for (r, region) in regions.iter().enumerate() {
-                for (m, name) in region_weekly::NAMES.iter().enumerate() {
-                    line.clear();
-                    write!(line, "{},{t},{date},{},{name}", cell(&p.name), cell(region))
-                        .expect("String write");
-                    push_stat(&mut line, &p.region_weekly[[t as usize, r, m]]);
-                    writeln!(out, "{line}")?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `program_weekly.csv`: `placement,week,date,metric,mean,p05,p50,p95`.
-pub fn write_program_weekly<W: Write>(
-    results: &Results,
-    calendar: &Calendar,
-    mut out: W,
-) -> io::Result<()> {
-    writeln!(out, "placement,week,date,metric,mean,p05,p50,p95")?;
-    let mut line = String::new();
-    for p in &results.placements {
-        for t in 0..calendar.weeks() {
-            let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
-            for (m, name) in program_weekly::NAMES.iter().enumerate() {
-                line.clear();
-                write!(line, "{},{t},{date},{name}", cell(&p.name)).expect("String write");
-                push_stat(&mut line, &p.program_weekly[[t as usize, m]]);
-                writeln!(out, "{line}")?;
-            }
+    for t in 0..calendar.weeks() {
+        let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
+        for (m, name) in program_weekly::NAMES.iter().enumerate() {
+            line.clear();
+            write!(line, "{},{t},{date},{name}", cell(&p.name)).expect("String write");
+            push_stat(&mut line, &p.program_weekly[[t as usize, m]]);
+            writeln!(out, "{line}")?;
         }
     }
     Ok(())

@@ -1,23 +1,40 @@
-//! The simulation: state, the weekly loop, and running every placement of a scenario.
+//! The simulation: state, the weekly loop, random streams, and running every placement of
+//! a scenario over its replicates.
 //!
-//! Core code: no IO, no clap, no files. Parallel over placements with rayon; each run is
-//! sequential and sums in a fixed order, so outputs are identical for any thread count.
+//! Core code: no IO, no clap, no files. Work is spread over rayon's current pool; every run
+//! is sequential inside and results are reassembled in index order, so outputs are
+//! identical for any thread count.
 
+pub mod luck;
 pub mod outcome;
 pub mod path;
+pub mod rng;
 pub mod run;
 pub mod state;
 
 use rayon::prelude::*;
 
-pub use outcome::PlacementResult;
+pub use outcome::{PlacementResult, ReplicateOutput};
 pub use path::Path;
-pub use run::{Run, simulate};
+pub use run::{Draws, Run, simulate};
 
-use crate::scenario::Scenario;
+use crate::scenario::{Mode, Scenario};
+use luck::Shocks;
 
 /// The name of the run without any KUBE, present in every output.
 pub const BASELINE: &str = "baseline";
+
+/// Told how far a run has come; the app draws a progress bar with it.
+pub trait Progress: Sync {
+    /// `total` runs (placement x replicate) are about to start.
+    fn start(&self, _total: u64) {}
+    /// One more run is done.
+    fn advance(&self) {}
+}
+
+/// Progress nobody watches.
+pub struct Quiet;
+impl Progress for Quiet {}
 
 /// Everything a scenario run produced: the baseline first, then each placement.
 #[derive(Debug, Clone)]
@@ -25,23 +42,80 @@ pub struct Results {
     pub placements: Vec<PlacementResult>,
 }
 
-/// Runs the baseline and every placement (deterministic mode) on the current rayon pool.
-pub fn run_scenario(s: &Scenario) -> Results {
+/// Replicates a scenario runs: one in deterministic mode.
+pub fn replicates(s: &Scenario) -> u32 {
+    match s.mode {
+        Mode::Deterministic => 1,
+        Mode::Stochastic => s.replicates,
+    }
+}
+
+/// One replicate of one job (`None`: the baseline) against the same replicate's baseline.
+fn replicate(s: &Scenario, path: &Path, placement: Option<usize>, rep: u32) -> ReplicateOutput {
+    let shocks = (s.mode == Mode::Stochastic).then(|| Shocks::draw(s, rep));
+    let draws = shocks.as_ref().map(|shocks| Draws { replicate: rep, shocks });
+    let baseline = simulate(s, path, None, draws.as_ref());
+    match placement {
+        None => ReplicateOutput::new(s, &baseline, &baseline),
+        Some(i) => {
+            let run = simulate(s, path, Some(&s.placements[i]), draws.as_ref());
+            ReplicateOutput::new(s, &baseline, &run)
+        }
+    }
+}
+
+/// Runs the baseline and every placement over all replicates on the current rayon pool,
+/// handing each placement's summarised result to `sink` in order (baseline first), so
+/// outputs can be written while the next placement runs and memory stays bounded by one
+/// placement's replicates.
+pub fn run_scenario_with<E>(
+    s: &Scenario,
+    progress: &dyn Progress,
+    mut sink: impl FnMut(PlacementResult) -> Result<(), E>,
+) -> Result<(), E> {
     let path = Path::new(s);
-    let mut jobs: Vec<Option<usize>> = vec![None];
-    jobs.extend((0..s.placements.len()).map(Some));
-    let runs: Vec<Run> = jobs
-        .par_iter()
-        .map(|job| simulate(s, &path, job.map(|i| &s.placements[i])))
-        .collect();
-    let baseline = &runs[0];
-    let placements = jobs
-        .iter()
-        .zip(&runs)
-        .map(|(job, run)| {
-            let name = job.map_or(BASELINE, |i| s.placements[i].name.as_str());
-            outcome::deterministic_result(s, name, baseline, run)
-        })
-        .collect();
-    Results { placements }
+    let reps = replicates(s);
+    let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..s.placements.len()).map(Some)).collect();
+    let name = |job: Option<usize>| job.map_or(BASELINE, |i| s.placements[i].name.as_str());
+    progress.start(jobs.len() as u64 * u64::from(reps));
+    if reps == 1 {
+        // One replicate: the placements themselves are the parallel work.
+        let outputs: Vec<ReplicateOutput> = jobs
+            .par_iter()
+            .map(|&job| {
+                let out = replicate(s, &path, job, 0);
+                progress.advance();
+                out
+            })
+            .collect();
+        for (&job, out) in jobs.iter().zip(outputs) {
+            sink(outcome::summarise(name(job), std::slice::from_ref(&out)))?;
+        }
+    } else {
+        for &job in &jobs {
+            let outputs: Vec<ReplicateOutput> = (0..reps)
+                .into_par_iter()
+                .map(|rep| {
+                    let out = replicate(s, &path, job, rep);
+                    progress.advance();
+                    out
+                })
+                .collect();
+            sink(outcome::summarise(name(job), &outputs))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a scenario and keeps every result in memory (tests, small scenarios).
+pub fn run_scenario(s: &Scenario) -> Results {
+    let mut placements = Vec::new();
+    let collected: Result<(), std::convert::Infallible> = run_scenario_with(s, &Quiet, |p| {
+        placements.push(p);
+        Ok(())
+    });
+    match collected {
+        Ok(()) => Results { placements },
+        Err(never) => match never {},
+    }
 }

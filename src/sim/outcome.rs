@@ -119,21 +119,83 @@ pub fn region_metrics(s: &Scenario, baseline: &Run, run: &Run) -> Array2<f64> {
     out
 }
 
-/// The result of a deterministic run: one replicate, so every statistic is the value.
-pub fn deterministic_result(
-    s: &Scenario,
-    name: &str,
-    baseline: &Run,
-    run: &Run,
-) -> PlacementResult {
+/// What one replicate of one placement contributes to the outputs.
+#[derive(Debug, Clone)]
+pub struct ReplicateOutput {
+    pub summary: Vec<f64>,
+    pub region_summary: Array2<f64>,
+    pub region_weekly: Array3<f64>,
+    pub program_weekly: Array2<f64>,
+}
+
+impl ReplicateOutput {
+    /// Reduces a run against the same replicate's baseline run.
+    pub fn new(s: &Scenario, baseline: &Run, run: &Run) -> ReplicateOutput {
+        ReplicateOutput {
+            summary: summary_metrics(s, baseline, run),
+            region_summary: region_metrics(s, baseline, run),
+            region_weekly: run.region_weekly.clone(),
+            program_weekly: run.program_weekly.clone(),
+        }
+    }
+}
+
+/// Mean, p05, p50 and p95 of one value across replicates, over the replicates where it
+/// is defined (NaN where it is defined in none). `buf` is scratch space.
+fn stat(values: impl Iterator<Item = f64>, buf: &mut Vec<f64>) -> Stat {
+    buf.clear();
+    buf.extend(values.filter(|x| !x.is_nan()));
+    if buf.is_empty() {
+        return Stat::single(f64::NAN);
+    }
+    // Summed in replicate order, before sorting: the mean does not depend on scheduling.
+    let mean = buf.iter().sum::<f64>() / buf.len() as f64;
+    buf.sort_by(f64::total_cmp);
+    Stat {
+        mean,
+        p05: quantile_sorted(buf, 0.05),
+        p50: quantile_sorted(buf, 0.5),
+        p95: quantile_sorted(buf, 0.95),
+    }
+}
+
+/// Summarises one placement's replicates (in replicate order) into its outputs.
+pub fn summarise(name: &str, reps: &[ReplicateOutput]) -> PlacementResult {
+    let first = &reps[0];
+    let mut buf = Vec::with_capacity(reps.len());
+    let summary = (0..first.summary.len())
+        .map(|m| stat(reps.iter().map(|r| r.summary[m]), &mut buf))
+        .collect();
+    let region_summary = Array2::from_shape_fn(first.region_summary.dim(), |i| {
+        stat(reps.iter().map(|r| r.region_summary[i]), &mut buf)
+    });
+    let region_weekly = Array3::from_shape_fn(first.region_weekly.dim(), |i| {
+        stat(reps.iter().map(|r| r.region_weekly[i]), &mut buf)
+    });
+    let program_weekly = Array2::from_shape_fn(first.program_weekly.dim(), |i| {
+        stat(reps.iter().map(|r| r.program_weekly[i]), &mut buf)
+    });
     PlacementResult {
         name: name.to_string(),
-        summary: summary_metrics(s, baseline, run)
-            .into_iter()
-            .map(Stat::single)
-            .collect(),
-        region_summary: region_metrics(s, baseline, run).mapv(Stat::single),
-        region_weekly: run.region_weekly.mapv(Stat::single),
-        program_weekly: run.program_weekly.mapv(Stat::single),
+        summary,
+        region_summary,
+        region_weekly,
+        program_weekly,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_skip_undefined_replicates_and_use_type_7() {
+        let mut buf = Vec::new();
+        let s = stat([4.0, f64::NAN, 1.0, 2.0, 3.0].into_iter(), &mut buf);
+        assert_eq!(s.mean, 2.5);
+        // type 7 over 1,2,3,4: p05 at h = 0.15 -> 1.15; p50 at 1.5 -> 2.5; p95 at 2.85 -> 3.85.
+        assert!((s.p05 - 1.15).abs() < 1e-12 && (s.p50 - 2.5).abs() < 1e-12 && (s.p95 - 3.85).abs() < 1e-12);
+        assert!(stat([f64::NAN].into_iter(), &mut buf).mean.is_nan());
+        assert_eq!(stat([7.0].into_iter(), &mut buf), Stat::single(7.0));
     }
 }

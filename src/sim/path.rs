@@ -21,6 +21,8 @@ pub struct Path {
     pub hub_egg_rp_per_kg: Vec<f64>,
     /// `(1 + food_inflation)^(t/52)`.
     pub food_index: Vec<f64>,
+    /// `(1 + feed_inflation)^(t/52)`.
+    pub feed_index: Vec<f64>,
     /// `(1 + income_growth)^(t/52)`.
     pub income_index: Vec<f64>,
     /// `(1 + poverty_line_growth)^(t/52)`.
@@ -56,6 +58,7 @@ impl Path {
                 .map(|t| market::hub_egg_price(m, t as f64, season(t, &m.price_season)))
                 .collect(),
             food_index: index(m.food_inflation),
+            feed_index: index(m.feed_inflation),
             income_index: index(h.income_growth),
             poverty_line_index: index(h.poverty_line_growth),
             discount: (0..=weeks)

@@ -81,8 +81,8 @@ fn close(got: f64, want: f64, what: &str) {
 fn run(toml: &str) -> (telur::scenario::Scenario, Run, Run) {
     let s = scenario_in("hand", toml);
     let path = Path::new(&s);
-    let baseline = simulate(&s, &path, None);
-    let run = simulate(&s, &path, Some(&s.placements[0]));
+    let baseline = simulate(&s, &path, None, None);
+    let run = simulate(&s, &path, Some(&s.placements[0]), None);
     (s, baseline, run)
 }
 

@@ -160,8 +160,8 @@ proptest! {
         prop_assert_eq!(placement.total_kubes(), u64::from(k.kubes), "allocation sums to the requested count");
 
         let path = Path::new(&s);
-        let baseline = simulate(&s, &path, None);
-        let run = simulate(&s, &path, Some(placement));
+        let baseline = simulate(&s, &path, None, None);
+        let run = simulate(&s, &path, Some(placement), None);
 
         for t in 0..s.weeks as usize {
             prop_assert!(run.program_weekly[[t, pw::HENS]] >= 0.0);
