@@ -90,7 +90,8 @@ fn run_command(args: &RunArgs) -> Result<()> {
     }
     let started = Instant::now();
     let progress = ProgressBar::new(args.quiet);
-    let summaries = pool.install(|| write_outputs(&s, &source, &out, threads, started, &progress))?;
+    let summaries =
+        pool.install(|| write_outputs(&s, &source, &out, threads, started, &progress))?;
     progress.finish();
     let stdout = io::stdout();
     print_headline(&mut stdout.lock(), &s, &summaries, &out)?;
@@ -203,7 +204,8 @@ fn write_outputs(
     let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
     let replacing = out.exists();
     if replacing {
-        fs::rename(out, &old).with_context(|| format!("cannot move the previous {} aside", out.display()))?;
+        fs::rename(out, &old)
+            .with_context(|| format!("cannot move the previous {} aside", out.display()))?;
     }
     if let Err(e) = fs::rename(&tmp, out) {
         if replacing {
@@ -230,9 +232,11 @@ struct OutputFile {
 impl OutputFile {
     fn create(dir: &Path, name: &'static str, header: &str) -> Result<OutputFile> {
         let path = dir.join(name);
-        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut writer = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
-        writeln!(writer, "{header}").with_context(|| format!("while writing {}", path.display()))?;
+        writeln!(writer, "{header}")
+            .with_context(|| format!("while writing {}", path.display()))?;
         Ok(OutputFile { name, path, writer })
     }
 
@@ -260,9 +264,12 @@ fn write_into(
     let regions: Vec<String> = s.regions.regions.iter().map(|r| r.name.clone()).collect();
     let calendar = crate::model::calendar::Calendar::new(s.start_date, s.weeks);
     let mut summary = OutputFile::create(dir, "summary.csv", csv_out::SUMMARY_HEADER)?;
-    let mut region_summary = OutputFile::create(dir, "region_summary.csv", csv_out::REGION_SUMMARY_HEADER)?;
-    let mut region_weekly = OutputFile::create(dir, "region_weekly.csv", csv_out::REGION_WEEKLY_HEADER)?;
-    let mut program_weekly = OutputFile::create(dir, "program_weekly.csv", csv_out::PROGRAM_WEEKLY_HEADER)?;
+    let mut region_summary =
+        OutputFile::create(dir, "region_summary.csv", csv_out::REGION_SUMMARY_HEADER)?;
+    let mut region_weekly =
+        OutputFile::create(dir, "region_weekly.csv", csv_out::REGION_WEEKLY_HEADER)?;
+    let mut program_weekly =
+        OutputFile::create(dir, "program_weekly.csv", csv_out::PROGRAM_WEEKLY_HEADER)?;
     let mut summaries = Vec::new();
     sim::run_scenario_with(s, progress, |p| -> Result<()> {
         summary.write(|w| csv_out::summary_rows(&p, w))?;
@@ -272,7 +279,12 @@ fn write_into(
         summaries.push((p.name, p.summary));
         Ok(())
     })?;
-    let outputs = vec![summary.finish()?, region_summary.finish()?, region_weekly.finish()?, program_weekly.finish()?];
+    let outputs = vec![
+        summary.finish()?,
+        region_summary.finish()?,
+        region_weekly.finish()?,
+        program_weekly.finish()?,
+    ];
     let info = RunInfo {
         scenario_file: &source.name,
         scenario_sha256: manifest::sha256_hex(source.text.as_bytes()),
@@ -289,19 +301,19 @@ fn write_into(
     Ok(summaries)
 }
 
-fn percent(x: f64) -> String {
-    if x.is_nan() {
+/// A headline cell: the mean, and the p05-p95 interval when replicates differ.
+fn cell(stat: &Stat, ensemble: bool, show: impl Fn(f64) -> String) -> String {
+    if stat.mean.is_nan() {
         "-".into()
+    } else if ensemble {
+        format!(
+            "{} ({}-{})",
+            show(stat.mean),
+            show(stat.p05),
+            show(stat.p95)
+        )
     } else {
-        format!("{:.1}%", 100.0 * x)
-    }
-}
-
-fn fixed2(x: f64) -> String {
-    if x.is_nan() {
-        "-".into()
-    } else {
-        format!("{x:.2}")
+        show(stat.mean)
     }
 }
 
@@ -312,24 +324,37 @@ fn print_headline(
     summaries: &[(String, Vec<Stat>)],
     out: &Path,
 ) -> io::Result<()> {
+    let reps = sim::replicates(s);
+    let ensemble = reps > 1;
     writeln!(w, "{}: outputs written to {}/", s.name, out.display())?;
     writeln!(w)?;
+    let width = if ensemble { 21 } else { 15 };
     writeln!(
         w,
-        "{:<20} {:>7} {:>10} {:>16} {:>13} {:>15}",
+        "{:<20} {:>6}  {:>width$}  {:>width$}  {:>width$}  {:>width$}",
         "placement", "KUBE", "graduated", "deficit reduced", "benefit/cost", "KUBE operating"
     )?;
+    let percent = |x: f64| format!("{:.1}%", 100.0 * x);
+    let fixed2 = |x: f64| format!("{x:.2}");
     for (name, summary) in summaries.iter().filter(|(name, _)| name != BASELINE) {
-        let v = |m: usize| summary[m].mean;
         writeln!(
             w,
-            "{:<20} {:>7} {:>10} {:>16} {:>13} {:>15}",
+            "{:<20} {:>6}  {:>width$}  {:>width$}  {:>width$}  {:>width$}",
             name,
-            v(sm::KUBES),
-            percent(v(sm::GRADUATED_SHARE)),
-            percent(v(sm::DEFICIT_REDUCTION_SHARE)),
-            fixed2(v(sm::BENEFIT_COST_RATIO)),
-            percent(v(sm::KUBES_OPERATING_END_SHARE)),
+            summary[sm::KUBES].mean,
+            cell(&summary[sm::GRADUATED_SHARE], ensemble, percent),
+            cell(&summary[sm::DEFICIT_REDUCTION_SHARE], ensemble, percent),
+            cell(&summary[sm::BENEFIT_COST_RATIO], ensemble, fixed2),
+            cell(&summary[sm::KUBES_OPERATING_END_SHARE], ensemble, percent),
+        )?;
+    }
+    if ensemble {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "mean (p05-p95) over {reps} replicates, {} mode, seed {}.",
+            s.mode.name(),
+            s.seed
         )?;
     }
     writeln!(w)?;

@@ -80,7 +80,11 @@ pub fn begin_week(
             let h0 = f64::from(flock.hens_per_kube);
             let pullet_price = flock.pullet_price_rp * food_index;
             let affordable = h0.min((kube.cash_rp - group.working_capital_rp) / pullet_price);
-            let n = if whole_hens { affordable.floor() } else { affordable };
+            let n = if whole_hens {
+                affordable.floor()
+            } else {
+                affordable
+            };
             if n < group.min_restock_fraction * h0 {
                 kube.status = Status::Closed;
                 start.closing_payout_rp = kube.cash_rp.max(0.0);

@@ -53,7 +53,11 @@ pub fn summary_rows<W: Write + ?Sized>(p: &PlacementResult, out: &mut W) -> io::
 }
 
 /// One placement's rows of `region_summary.csv`.
-pub fn region_summary_rows<W: Write + ?Sized>(p: &PlacementResult, regions: &[String], out: &mut W) -> io::Result<()> {
+pub fn region_summary_rows<W: Write + ?Sized>(
+    p: &PlacementResult,
+    regions: &[String],
+    out: &mut W,
+) -> io::Result<()> {
     let mut line = String::new();
     for (r, region) in regions.iter().enumerate() {
         for (m, name) in region_summary::NAMES.iter().enumerate() {
@@ -79,7 +83,8 @@ pub fn region_weekly_rows<W: Write + ?Sized>(
         for (r, region) in regions.iter().enumerate() {
             for (m, name) in region_weekly::NAMES.iter().enumerate() {
                 line.clear();
-                write!(line, "{},{t},{date},{},{name}", cell(&p.name), cell(region)).expect("String write");
+                write!(line, "{},{t},{date},{},{name}", cell(&p.name), cell(region))
+                    .expect("String write");
                 push_stat(&mut line, &p.region_weekly[[t as usize, r, m]]);
                 writeln!(out, "{line}")?;
             }
@@ -89,7 +94,11 @@ pub fn region_weekly_rows<W: Write + ?Sized>(
 }
 
 /// One placement's rows of `program_weekly.csv`.
-pub fn program_weekly_rows<W: Write + ?Sized>(p: &PlacementResult, calendar: &Calendar, out: &mut W) -> io::Result<()> {
+pub fn program_weekly_rows<W: Write + ?Sized>(
+    p: &PlacementResult,
+    calendar: &Calendar,
+    out: &mut W,
+) -> io::Result<()> {
     let mut line = String::new();
     for t in 0..calendar.weeks() {
         let date = calendar.week_start(t).format("%Y-%m-%d").to_string();

@@ -264,21 +264,6 @@ impl Scenario {
             ),
         };
 
-        if mode == Mode::Stochastic {
-            let span = raw.mode.as_ref().map(|m| m.span());
-            let from = if overrides.mode.is_some() {
-                "--mode"
-            } else {
-                "mode"
-            };
-            r.error_at(
-                span.filter(|_| overrides.mode.is_none()),
-                "mode",
-                format!(
-                    "{from} \"stochastic\" (MODEL.md section 5) is not available in this version yet; use \"deterministic\""
-                ),
-            );
-        }
         if params.flock.cull_age_weeks <= params.flock.placement_age_weeks {
             let span = raw
                 .flock
@@ -537,7 +522,8 @@ mod tests {
         assert_eq!(s.params.flock.hens_per_kube, 500);
         assert_eq!(s.params.kube.members, 10);
         assert_eq!(s.weeks, 260);
-        assert_eq!(s.mode, Mode::Deterministic);
+        assert_eq!(s.replicates, 200);
+        assert_eq!(s.mode, Mode::Stochastic);
         let gorontalo = s.regions.find("Gorontalo").unwrap();
         assert_eq!(s.placements[0].kubes_per_region[gorontalo.index()], 2);
         assert_eq!(s.placements[0].total_kubes(), 2);
@@ -619,16 +605,6 @@ mod tests {
     fn unknown_regions_get_a_suggestion() {
         let e = load(&MINIMAL.replace("Gorontalo", "Gorontal")).unwrap_err();
         assert!(e.to_string().contains("t.toml:5: placement[0].allocation.\"Gorontal\": unknown region \"Gorontal\" (did you mean \"Gorontalo\"?)"), "{e}");
-    }
-
-    #[test]
-    fn stochastic_mode_is_refused_for_now() {
-        let e = load(&format!("mode = \"stochastic\"\n{MINIMAL}")).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("t.toml:1: mode: mode \"stochastic\""),
-            "{e}"
-        );
     }
 
     #[test]

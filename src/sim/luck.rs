@@ -26,17 +26,26 @@ pub struct Shocks {
     pub wave: Array2<bool>,
 }
 
+/// One step of an AR(1) process: `rho * previous + sigma * innovation`.
+pub fn ar1(previous: f64, rho: f64, sigma: f64, innovation: f64) -> f64 {
+    rho * previous + sigma * innovation
+}
+
 /// Two AR(1) log-price deviations with correlated standard normal innovations, both 0 at
 /// week 0: `x_t = rho x_(t-1) + sigma e1`, `z_t = rho_f z_(t-1) + sigma_f e2`.
-pub fn price_deviations(p: &StochasticParams, weeks: usize, rng: &mut Pcg64) -> (Vec<f64>, Vec<f64>) {
+pub fn price_deviations(
+    p: &StochasticParams,
+    weeks: usize,
+    rng: &mut Pcg64,
+) -> (Vec<f64>, Vec<f64>) {
     let c = p.egg_feed_correlation;
     let (mut x, mut z) = (vec![0.0; weeks], vec![0.0; weeks]);
     for t in 1..weeks {
         let n1: f64 = rng.sample(StandardNormal);
         let n2: f64 = rng.sample(StandardNormal);
         let e2 = c * n1 + (1.0 - c * c).sqrt() * n2;
-        x[t] = p.egg_price_rho * x[t - 1] + p.egg_price_sigma * n1;
-        z[t] = p.feed_price_rho * z[t - 1] + p.feed_price_sigma * e2;
+        x[t] = ar1(x[t - 1], p.egg_price_rho, p.egg_price_sigma, n1);
+        z[t] = ar1(z[t - 1], p.feed_price_rho, p.feed_price_sigma, e2);
     }
     (x, z)
 }
@@ -131,16 +140,30 @@ pub struct KubeLuck {
     pub outbreak_rng: Vec<Pcg64>,
     pub mortality_rng: Vec<Pcg64>,
     pub severity_rng: Vec<Pcg64>,
-    /// Outbreaks so far (for tests and diagnostics).
+    /// Outbreaks so far, and the weeks of the first and last (`u32::MAX`: none).
     pub outbreaks: Vec<u32>,
+    pub first_outbreak_week: Vec<u32>,
+    pub last_outbreak_week: Vec<u32>,
 }
 
 impl KubeLuck {
     /// `keys[k]` is KUBE k's (region index, index within region).
-    pub fn draw(s: &Scenario, replicate: u32, regions: &Regions, keys: &[(usize, u32)]) -> KubeLuck {
+    pub fn draw(
+        s: &Scenario,
+        replicate: u32,
+        regions: &Regions,
+        keys: &[(usize, u32)],
+    ) -> KubeLuck {
         let p = &s.params.stochastic;
-        let entity = |&(r, index): &(usize, u32)| Entity::Kube { region: &regions.regions[r].code, index };
-        let rngs = |kind: Kind| -> Vec<Pcg64> { keys.iter().map(|k| stream(s.seed, replicate, kind, entity(k))).collect() };
+        let entity = |&(r, index): &(usize, u32)| Entity::Kube {
+            region: &regions.regions[r].code,
+            index,
+        };
+        let rngs = |kind: Kind| -> Vec<Pcg64> {
+            keys.iter()
+                .map(|k| stream(s.seed, replicate, kind, entity(k)))
+                .collect()
+        };
         let mut production_factor = Vec::with_capacity(keys.len());
         let mut mortality_factor = Vec::with_capacity(keys.len());
         for key in keys {
@@ -156,6 +179,8 @@ impl KubeLuck {
             mortality_rng: rngs(Kind::Mortality),
             severity_rng: rngs(Kind::OutbreakSeverity),
             outbreaks: vec![0; keys.len()],
+            first_outbreak_week: vec![u32::MAX; keys.len()],
+            last_outbreak_week: vec![u32::MAX; keys.len()],
         }
     }
 }
@@ -166,4 +191,142 @@ pub struct HouseholdLuck {
     /// The transitory log-income deviation `e_i(t)`, 0 at week 0.
     pub transitory: Vec<f64>,
     pub rng: Vec<Pcg64>,
+}
+
+#[cfg(test)]
+mod tests {
+    //! Statistical checks with fixed seeds; tolerances are about four standard errors.
+    use super::*;
+    use crate::sim::rng::{Entity, Kind, stream};
+
+    fn rng(i: u32) -> Pcg64 {
+        stream(12345, i, Kind::Prices, Entity::Replicate)
+    }
+
+    fn params() -> StochasticParams {
+        let s = crate::scenario::Scenario::load(
+            &crate::scenario::Source::builtin_default(),
+            &crate::scenario::Overrides::default(),
+        )
+        .unwrap();
+        s.params.stochastic
+    }
+
+    fn variance(x: &[f64]) -> f64 {
+        let mean = x.iter().sum::<f64>() / x.len() as f64;
+        x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (x.len() - 1) as f64
+    }
+
+    #[test]
+    fn price_deviations_reach_their_stationary_variance_and_correlation() {
+        let p = params();
+        let (x, z) = price_deviations(&p, 400_000, &mut rng(0));
+        assert_eq!((x[0], z[0]), (0.0, 0.0), "both start at 0");
+        // var = sigma^2 / (1 - rho^2): 0.03^2 / 0.19 = 0.004737 for eggs, 0.015^2/0.0591 for feed.
+        let want_x = p.egg_price_sigma.powi(2) / (1.0 - p.egg_price_rho.powi(2));
+        let want_z = p.feed_price_sigma.powi(2) / (1.0 - p.feed_price_rho.powi(2));
+        let (vx, vz) = (variance(&x[1000..]), variance(&z[1000..]));
+        assert!((vx / want_x - 1.0).abs() < 0.05, "egg {vx} vs {want_x}");
+        assert!((vz / want_z - 1.0).abs() < 0.15, "feed {vz} vs {want_z}");
+        // The innovations are correlated by egg_feed_correlation (0.3); SE about 0.0016.
+        let e1: Vec<f64> = (1..x.len())
+            .map(|t| (x[t] - p.egg_price_rho * x[t - 1]) / p.egg_price_sigma)
+            .collect();
+        let e2: Vec<f64> = (1..z.len())
+            .map(|t| (z[t] - p.feed_price_rho * z[t - 1]) / p.feed_price_sigma)
+            .collect();
+        let n = e1.len() as f64;
+        let corr = e1.iter().zip(&e2).map(|(a, b)| a * b).sum::<f64>() / n;
+        assert!((corr - p.egg_feed_correlation).abs() < 0.007, "{corr}");
+    }
+
+    #[test]
+    fn income_shocks_reach_a_stationary_sd_of_about_a_quarter() {
+        // 20,000 independent households, 1,200 weeks each (7 time constants of 1/(1-0.994)).
+        let p = params();
+        let mut r = rng(1);
+        let ends: Vec<f64> = (0..20_000)
+            .map(|_| {
+                (0..1200).fold(0.0, |e, _| {
+                    ar1(e, p.income_rho, p.income_sigma, r.sample(StandardNormal))
+                })
+            })
+            .collect();
+        let want = p.income_sigma.powi(2) / (1.0 - p.income_rho.powi(2)); // 0.0609, sd 0.247
+        let got = variance(&ends);
+        assert!((got / want - 1.0).abs() < 0.05, "{got} vs {want}");
+    }
+
+    #[test]
+    fn household_sizes_have_the_regional_mean_and_at_least_one_person() {
+        let mut r = rng(2);
+        let sizes: Vec<f64> = (0..100_000).map(|_| household_size(4.68, &mut r)).collect();
+        let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
+        assert!((mean - 4.68).abs() < 0.025, "{mean}");
+        assert!(sizes.iter().all(|&n| n >= 1.0 && n.fract() == 0.0));
+        assert_eq!(
+            household_size(1.0, &mut r),
+            1.0,
+            "a mean of one person leaves no room"
+        );
+    }
+
+    #[test]
+    fn management_factors_have_mean_one() {
+        let mut r = rng(3);
+        let mean = (0..100_000)
+            .map(|_| mean_one_lognormal(0.3, &mut r))
+            .sum::<f64>()
+            / 100_000.0;
+        assert!((mean - 1.0).abs() < 0.004, "{mean}");
+        assert_eq!(mean_one_lognormal(0.0, &mut r), 1.0);
+    }
+
+    #[test]
+    fn outbreak_severity_has_the_beta_mean() {
+        let mut r = rng(4);
+        let draws: Vec<f64> = (0..100_000)
+            .map(|_| outbreak_severity(0.59, 5.0, &mut r))
+            .collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((mean - 0.59).abs() < 0.003, "{mean}");
+        // var = m (1 - m) / (c + 1) = 0.0403
+        assert!((variance(&draws) / 0.0403 - 1.0).abs() < 0.05);
+        assert_eq!(outbreak_severity(0.0, 5.0, &mut r), 0.0);
+        assert_eq!(outbreak_severity(1.0, 5.0, &mut r), 1.0);
+    }
+
+    #[test]
+    fn binomial_deaths_are_whole_and_have_mean_np() {
+        let mut r = rng(5);
+        let draws: Vec<f64> = (0..20_000)
+            .map(|_| binomial(500.0, 0.004, &mut r))
+            .collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((mean - 2.0).abs() < 0.04, "{mean}"); // SE = sqrt(2/20000) = 0.01
+        assert!(
+            draws
+                .iter()
+                .all(|d| d.fract() == 0.0 && *d >= 0.0 && *d <= 500.0)
+        );
+        assert_eq!(binomial(10.0, 1.0, &mut r), 10.0);
+        assert_eq!(binomial(0.0, 0.5, &mut r), 0.0);
+    }
+
+    #[test]
+    fn waves_start_with_their_weekly_probability_and_last_their_length() {
+        let mut p = params();
+        p.wave_prob_week = 0.01;
+        p.wave_weeks = 5;
+        let w = waves(&p, 1_000_000, &mut rng(6));
+        let starts = (1..w.len()).filter(|&t| w[t] && !w[t - 1]).count() as f64;
+        // A wave can start only in a week without one; back-to-back waves look like one
+        // longer wave here, so count eligible weeks as those following a quiet week.
+        let eligible = (1..w.len()).filter(|&t| !w[t - 1]).count() as f64;
+        let rate = starts / eligible;
+        assert!((rate - 0.01).abs() < 0.0005, "{rate}"); // SE 0.0001
+        let active = w.iter().filter(|&&a| a).count() as f64 / w.len() as f64;
+        // Each wave lasts 5 weeks: active share = 5 p / (1 + 4 p) or so; about 0.048.
+        assert!((active - 0.05 / 1.04).abs() < 0.004, "{active}");
+    }
 }

@@ -51,9 +51,12 @@ pub fn replicates(s: &Scenario) -> u32 {
 }
 
 /// One replicate of one job (`None`: the baseline) against the same replicate's baseline.
-fn replicate(s: &Scenario, path: &Path, placement: Option<usize>, rep: u32) -> ReplicateOutput {
+pub fn replicate(s: &Scenario, path: &Path, placement: Option<usize>, rep: u32) -> ReplicateOutput {
     let shocks = (s.mode == Mode::Stochastic).then(|| Shocks::draw(s, rep));
-    let draws = shocks.as_ref().map(|shocks| Draws { replicate: rep, shocks });
+    let draws = shocks.as_ref().map(|shocks| Draws {
+        replicate: rep,
+        shocks,
+    });
     let baseline = simulate(s, path, None, draws.as_ref());
     match placement {
         None => ReplicateOutput::new(s, &baseline, &baseline),
@@ -75,7 +78,9 @@ pub fn run_scenario_with<E>(
 ) -> Result<(), E> {
     let path = Path::new(s);
     let reps = replicates(s);
-    let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..s.placements.len()).map(Some)).collect();
+    let jobs: Vec<Option<usize>> = std::iter::once(None)
+        .chain((0..s.placements.len()).map(Some))
+        .collect();
     let name = |job: Option<usize>| job.map_or(BASELINE, |i| s.placements[i].name.as_str());
     progress.start(jobs.len() as u64 * u64::from(reps));
     if reps == 1 {

@@ -194,7 +194,11 @@ mod tests {
         let s = stat([4.0, f64::NAN, 1.0, 2.0, 3.0].into_iter(), &mut buf);
         assert_eq!(s.mean, 2.5);
         // type 7 over 1,2,3,4: p05 at h = 0.15 -> 1.15; p50 at 1.5 -> 2.5; p95 at 2.85 -> 3.85.
-        assert!((s.p05 - 1.15).abs() < 1e-12 && (s.p50 - 2.5).abs() < 1e-12 && (s.p95 - 3.85).abs() < 1e-12);
+        assert!(
+            (s.p05 - 1.15).abs() < 1e-12
+                && (s.p50 - 2.5).abs() < 1e-12
+                && (s.p95 - 3.85).abs() < 1e-12
+        );
         assert!(stat([f64::NAN].into_iter(), &mut buf).mean.is_nan());
         assert_eq!(stat([7.0].into_iter(), &mut buf), Stat::single(7.0));
     }

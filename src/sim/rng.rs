@@ -42,7 +42,11 @@ pub enum Entity<'a> {
     /// The `index`-th KUBE (0-based) of a region, numbered within the region.
     Kube { region: &'a str, index: u32 },
     /// Member `member` of the `kube`-th KUBE of a region.
-    Household { region: &'a str, kube: u32, member: u32 },
+    Household {
+        region: &'a str,
+        kube: u32,
+        member: u32,
+    },
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
@@ -54,8 +58,9 @@ fn mix(mut z: u64) -> u64 {
 
 /// FNV-1a of a region code, so codes of any length key a stream.
 fn hash_code(code: &str) -> u64 {
-    code.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    code.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The generator for one purpose and one entity of one replicate.
@@ -64,16 +69,20 @@ pub fn stream(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> Pcg64 {
         Entity::Replicate => (1u64, 0, 0, 0),
         Entity::Region(code) => (2, hash_code(code), 0, 0),
         Entity::Kube { region, index } => (3, hash_code(region), u64::from(index), 0),
-        Entity::Household { region, kube, member } => {
-            (4, hash_code(region), u64::from(kube), u64::from(member))
-        }
+        Entity::Household {
+            region,
+            kube,
+            member,
+        } => (4, hash_code(region), u64::from(kube), u64::from(member)),
     };
     // Absorb the key word by word; each word passes through the mixer with the state.
     let mut h = 0x9e37_79b9_7f4a_7c15u64;
     for word in [seed, u64::from(replicate), kind as u64, tag, a, b, c] {
         h = mix(h.wrapping_add(0x9e37_79b9_7f4a_7c15) ^ word);
     }
-    let words: [u64; 4] = std::array::from_fn(|i| mix(h.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15))));
+    let words: [u64; 4] = std::array::from_fn(|i| {
+        mix(h.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+    });
     let state = (u128::from(words[0]) << 64) | u128::from(words[1]);
     let selector = (u128::from(words[2]) << 64) | u128::from(words[3]);
     Pcg64::new(state, selector)
@@ -91,22 +100,67 @@ mod tests {
 
     #[test]
     fn same_key_same_draws() {
-        let e = Entity::Kube { region: "21", index: 3 };
-        assert_eq!(first(7, 0, Kind::Outbreak, e), first(7, 0, Kind::Outbreak, e));
+        let e = Entity::Kube {
+            region: "21",
+            index: 3,
+        };
+        assert_eq!(
+            first(7, 0, Kind::Outbreak, e),
+            first(7, 0, Kind::Outbreak, e)
+        );
     }
 
     #[test]
     fn every_part_of_the_key_changes_the_draws() {
-        let e = Entity::Kube { region: "21", index: 3 };
+        let e = Entity::Kube {
+            region: "21",
+            index: 3,
+        };
         let base = first(7, 0, Kind::Outbreak, e);
         assert_ne!(base, first(8, 0, Kind::Outbreak, e));
         assert_ne!(base, first(7, 1, Kind::Outbreak, e));
         assert_ne!(base, first(7, 0, Kind::Mortality, e));
-        assert_ne!(base, first(7, 0, Kind::Outbreak, Entity::Kube { region: "71", index: 3 }));
-        assert_ne!(base, first(7, 0, Kind::Outbreak, Entity::Kube { region: "21", index: 4 }));
-        let h = |kube, member| first(7, 0, Kind::Household, Entity::Household { region: "21", kube, member });
+        assert_ne!(
+            base,
+            first(
+                7,
+                0,
+                Kind::Outbreak,
+                Entity::Kube {
+                    region: "71",
+                    index: 3
+                }
+            )
+        );
+        assert_ne!(
+            base,
+            first(
+                7,
+                0,
+                Kind::Outbreak,
+                Entity::Kube {
+                    region: "21",
+                    index: 4
+                }
+            )
+        );
+        let h = |kube, member| {
+            first(
+                7,
+                0,
+                Kind::Household,
+                Entity::Household {
+                    region: "21",
+                    kube,
+                    member,
+                },
+            )
+        };
         assert_ne!(h(0, 1), h(1, 0));
-        assert_ne!(first(7, 0, Kind::Waves, Entity::Region("21")), first(7, 0, Kind::Waves, Entity::Region("12")));
+        assert_ne!(
+            first(7, 0, Kind::Waves, Entity::Region("21")),
+            first(7, 0, Kind::Waves, Entity::Region("12"))
+        );
     }
 
     #[test]

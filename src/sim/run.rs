@@ -65,6 +65,8 @@ pub struct Run {
     pub kubes: Kubes,
     /// Per-KUBE stochastic state after the last week (stochastic mode).
     pub luck: Option<KubeLuck>,
+    /// Household state after the last week.
+    pub households: Households,
 }
 
 /// KUBE region, start week and (region index, index within region), region by region.
@@ -96,11 +98,17 @@ fn place(s: &Scenario, placement: Option<&Placement>) -> Layout {
     }
 }
 
-fn init_households(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> (Households, Option<HouseholdLuck>) {
+fn init_households(
+    s: &Scenario,
+    layout: &Layout,
+    draws: Option<&Draws>,
+) -> (Households, Option<HouseholdLuck>) {
     let members = s.params.kube.members;
     let h = &s.params.household;
     let sigma = h.income_dispersion_sigma;
-    let spread: Vec<f64> = (0..members).map(|i| household::spread_factor(sigma, i, members)).collect();
+    let spread: Vec<f64> = (0..members)
+        .map(|i| household::spread_factor(sigma, i, members))
+        .collect();
     let n = layout.keys.len() * members as usize;
     let mut out = Households {
         baseline_month_rp: Vec::with_capacity(n),
@@ -120,7 +128,11 @@ fn init_households(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> (Hou
         for member in 0..members {
             let (size, spread) = match (draws, luck.as_mut()) {
                 (Some(d), Some(luck)) => {
-                    let entity = Entity::Household { region: &region.code, kube: index, member };
+                    let entity = Entity::Household {
+                        region: &region.code,
+                        kube: index,
+                        member,
+                    };
                     let mut rng = stream(s.seed, d.replicate, Kind::Household, entity);
                     let size = luck::household_size(region.poor_household_size, &mut rng);
                     let u: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
@@ -129,8 +141,12 @@ fn init_households(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> (Hou
                 }
                 _ => (region.poor_household_size, spread[member as usize]),
             };
-            out.baseline_month_rp
-                .push(household::baseline_income_month(h.baseline_income_ratio, line, size, spread));
+            out.baseline_month_rp.push(household::baseline_income_month(
+                h.baseline_income_ratio,
+                line,
+                size,
+                spread,
+            ));
             out.size.push(size);
             out.line_month_rp.push(line * size);
         }
@@ -142,16 +158,25 @@ fn init_households(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> (Hou
 /// hen-day x production factor x management, capped at 0.98, cut during an outbreak.
 fn stochastic_curve(curve: CurvePoint, s: &Scenario, luck: &KubeLuck, k: usize) -> CurvePoint {
     let p = &s.params;
-    let mut lay = (curve.hen_day * p.flock.production_factor * luck.production_factor[k]).min(MAX_LAY_RATE);
+    let mut lay =
+        (curve.hen_day * p.flock.production_factor * luck.production_factor[k]).min(MAX_LAY_RATE);
     if luck.outbreak_weeks_left[k] > 0 {
         lay *= 1.0 - p.stochastic.outbreak_production_drop;
     }
-    CurvePoint { hen_day: lay, ..curve }
+    CurvePoint {
+        hen_day: lay,
+        ..curve
+    }
 }
 
 /// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
 /// deterministic mode (`draws = None`) or as one stochastic replicate.
-pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws: Option<&Draws>) -> Run {
+pub fn simulate(
+    s: &Scenario,
+    path: &Path,
+    placement: Option<&Placement>,
+    draws: Option<&Draws>,
+) -> Run {
     let weeks = s.weeks as usize;
     let n_regions = s.regions.len();
     let p = &s.params;
@@ -192,7 +217,15 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
         kube_supply_kg.fill(0.0);
         for k in 0..kubes.len() {
             let mut kube = kubes.get(k);
-            let start = flock::begin_week(&mut kube, week, kubes.start_week[k], &p.flock, &p.kube, food_index, whole_hens);
+            let start = flock::begin_week(
+                &mut kube,
+                week,
+                kubes.start_week[k],
+                &p.flock,
+                &p.kube,
+                food_index,
+                whole_hens,
+            );
             if start.started {
                 program_cost_rp += p.program.capex_rp_per_kube
                     + h0 * p.flock.pullet_price_rp * food_index
@@ -212,9 +245,15 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
                 let u: f64 = luck.outbreak_rng[k].random();
                 severity[k] = 0.0;
                 let wave = d.shocks.wave[[t, kubes.region[k].index()]];
-                let prob = if wave { sp.wave_outbreak_prob_week } else { sp.outbreak_prob_week };
+                let prob = if wave {
+                    sp.wave_outbreak_prob_week
+                } else {
+                    sp.outbreak_prob_week
+                };
                 if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
                     luck.outbreaks[k] += 1;
+                    luck.first_outbreak_week[k] = luck.first_outbreak_week[k].min(week);
+                    luck.last_outbreak_week[k] = week;
                     luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
                     severity[k] = luck::outbreak_severity(
                         sp.outbreak_mortality_mean,
@@ -226,7 +265,8 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
                 production_factor = 1.0;
             }
             if kube.status == Status::Active && kube.hens > 0.0 {
-                kube_supply_kg[kubes.region[k].index()] += flock::produce(kube.hens, curve, production_factor).egg_kg;
+                kube_supply_kg[kubes.region[k].index()] +=
+                    flock::produce(kube.hens, curve, production_factor).egg_kg;
             }
             kubes.set(k, kube);
         }
@@ -243,12 +283,18 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
             let supply = baseline + kube_supply_kg[r];
             let x = market::self_sufficiency(supply, demand);
             let hub = path.hub_egg_rp_per_kg[t] * egg_shock;
-            let price = market::egg_price(hub, region.transport_cost_rp_per_kg, x, p.market.price_band_width);
+            let price = market::egg_price(
+                hub,
+                region.transport_cost_rp_per_kg,
+                x,
+                p.market.price_band_width,
+            );
             price_rp_per_kg[r] = price;
             feed_rp_per_kg[r] = match draws {
                 None => path.feed_rp_per_kg[[t, r]],
                 Some(_) => {
-                    (p.market.hub_feed_price_rp_per_kg * feed_shock + region.feed_transport_rp_per_kg)
+                    (p.market.hub_feed_price_rp_per_kg * feed_shock
+                        + region.feed_transport_rp_per_kg)
                         * path.feed_index[t]
                 }
             };
@@ -263,6 +309,8 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
 
         // 3. Sales, costs, deaths, culling, payouts.
         let mut flows = [0.0; pw::NAMES.len()];
+        // `k` indexes every vector of the struct-of-arrays state, not just one.
+        #[allow(clippy::needless_range_loop)]
         for k in 0..kubes.len() {
             let mut kube = kubes.get(k);
             if kube.status == Status::Active {
@@ -271,12 +319,20 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
                 let (production, survivors) = match luck.as_mut() {
                     None => (
                         flock::produce(kube.hens, curve, p.flock.production_factor),
-                        flock::survivors(kube.hens, curve.weekly_mortality, p.flock.mortality_factor),
+                        flock::survivors(
+                            kube.hens,
+                            curve.weekly_mortality,
+                            p.flock.mortality_factor,
+                        ),
                     ),
                     Some(luck) => {
                         let laying = stochastic_curve(curve, s, luck, k);
-                        let death_rate = (curve.weekly_mortality * p.flock.mortality_factor * luck.mortality_factor[k]).min(1.0);
-                        let mut alive = kube.hens - luck::binomial(kube.hens, death_rate, &mut luck.mortality_rng[k]);
+                        let death_rate = (curve.weekly_mortality
+                            * p.flock.mortality_factor
+                            * luck.mortality_factor[k])
+                            .min(1.0);
+                        let mut alive = kube.hens
+                            - luck::binomial(kube.hens, death_rate, &mut luck.mortality_rng[k]);
                         if severity[k] > 0.0 {
                             alive -= luck::binomial(alive, severity[k], &mut luck.severity_rng[k]);
                         }
@@ -290,7 +346,14 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
                     food_index,
                 };
                 flows[pw::ACTIVE_KUBES] += 1.0;
-                let settled = flock::settle(&mut kube, &production, survivors, &prices, &p.flock, &p.kube);
+                let settled = flock::settle(
+                    &mut kube,
+                    &production,
+                    survivors,
+                    &prices,
+                    &p.flock,
+                    &p.kube,
+                );
                 flows[pw::EGGS_KG] += production.egg_kg;
                 flows[pw::REVENUE_RP] += settled.revenue_rp;
                 flows[pw::COST_RP] += settled.cost_rp;
@@ -336,14 +399,16 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
                     // family's own income path is the same in every placement.
                     if t > 0 {
                         let e: f64 = hl.rng[h].sample(StandardNormal);
-                        hl.transitory[h] = sp.income_rho * hl.transitory[h] + sp.income_sigma * e;
+                        hl.transitory[h] =
+                            luck::ar1(hl.transitory[h], sp.income_rho, sp.income_sigma, e);
                     }
                     shock = hl.transitory[h].exp();
                 }
                 if week < kubes.start_week[k] {
                     continue;
                 }
-                let baseline = household::weekly(households.baseline_month_rp[h] * shock * income_index);
+                let baseline =
+                    household::weekly(households.baseline_month_rp[h] * shock * income_index);
                 let mut progress = households.progress(h);
                 if week == kubes.start_week[k] {
                     progress.smoothed_rp = baseline;
@@ -369,7 +434,9 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
         flows[pw::INCOME_P90] = quantile_select(&mut income_pc_month, 0.9);
         flows[pw::ABOVE_LINE_SHARE] = ratio(above as f64, started);
         flows[pw::GRADUATED_SHARE] = ratio(graduated as f64, started);
-        program_weekly.row_mut(t).assign(&ndarray::ArrayView1::from(&flows));
+        program_weekly
+            .row_mut(t)
+            .assign(&ndarray::ArrayView1::from(&flows));
     }
 
     // Horizon totals.
@@ -398,7 +465,9 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
         }
     }
     totals.household_months = participation_weeks as f64 * 12.0 / 52.0;
-    totals.outbreaks = luck.as_ref().map_or(0, |l| l.outbreaks.iter().map(|&n| u64::from(n)).sum());
+    totals.outbreaks = luck
+        .as_ref()
+        .map_or(0, |l| l.outbreaks.iter().map(|&n| u64::from(n)).sum());
     let cash_end: f64 = kubes.cash_rp.iter().sum();
     totals.npv_payouts_rp += cash_end * path.discount[weeks];
 
@@ -408,5 +477,6 @@ pub fn simulate(s: &Scenario, path: &Path, placement: Option<&Placement>, draws:
         totals,
         kubes,
         luck,
+        households,
     }
 }

@@ -92,11 +92,10 @@ fn outputs_have_every_placement_metric_and_week() {
     assert!(program.contains("\npoverty,39,2021-11-29,graduated_share,"));
 }
 
-#[test]
-fn outputs_are_identical_for_any_thread_count() {
+/// Runs small.toml with `args` on 1, 2 and 3 threads and checks the outputs are identical.
+fn assert_identical_for_any_thread_count(args: &[&str]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     for threads in ["1", "2", "3"] {
-        let out = tmp.path().join(threads);
         telur()
             .args([
                 "run",
@@ -104,9 +103,10 @@ fn outputs_are_identical_for_any_thread_count() {
                 "--quiet",
                 "--threads",
                 threads,
-                "--out",
             ])
-            .arg(&out)
+            .args(args)
+            .arg("--out")
+            .arg(tmp.path().join(threads))
             .assert()
             .success();
     }
@@ -119,6 +119,12 @@ fn outputs_are_identical_for_any_thread_count() {
             );
         }
     }
+    tmp
+}
+
+#[test]
+fn outputs_are_identical_for_any_thread_count() {
+    assert_identical_for_any_thread_count(&[]);
 }
 
 #[test]
@@ -126,7 +132,7 @@ fn default_run_uses_the_embedded_scenario_and_writes_under_output() {
     let tmp = tempfile::tempdir().unwrap();
     telur()
         .current_dir(tmp.path())
-        .args(["run", "--weeks", "30"])
+        .args(["run", "--weeks", "30", "--replicates", "4"])
         .assert()
         .success()
         .stdout(predicate::str::contains("output/kube-bekerja"))
@@ -134,6 +140,8 @@ fn default_run_uses_the_embedded_scenario_and_writes_under_output() {
     let m = manifest(&tmp.path().join("output/kube-bekerja"));
     assert_eq!(m["scenario"]["file"], "builtin:kube-bekerja");
     assert_eq!(m["weeks"], 30);
+    assert_eq!(m["mode"], "stochastic");
+    assert_eq!(m["replicates"], 4);
     assert_eq!(m["parameter_origins"]["weeks"], "flag");
 }
 
@@ -200,7 +208,11 @@ fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
             7,
             "market.price_season: has 11 values",
         ),
-        ("mode = \"stochastic\"\n", 1, "mode: mode \"stochastic\""),
+        (
+            "mode = \"random\"\n",
+            1,
+            "mode: unknown mode \"random\"; expected deterministic or stochastic",
+        ),
         (
             "[market]\nfarmgate_share = nan\n",
             7,
@@ -242,13 +254,61 @@ fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
 }
 
 #[test]
-fn stochastic_mode_is_a_clear_error_for_now() {
-    telur()
-        .args(["run", "--mode", "stochastic"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--mode \"stochastic\""))
-        .stderr(predicate::str::contains("not available"));
+fn stochastic_outputs_are_identical_for_any_thread_count() {
+    let tmp = assert_identical_for_any_thread_count(&[
+        "--mode",
+        "stochastic",
+        "--replicates",
+        "12",
+        "--seed",
+        "99",
+    ]);
+    let m = manifest(&tmp.path().join("1"));
+    assert_eq!(m["mode"], "stochastic");
+    assert_eq!(m["replicates"], 12);
+    assert_eq!(m["seed"], 99);
+}
+
+#[test]
+fn stochastic_summaries_have_ordered_quantiles_and_a_new_seed_changes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in ["1", "2"] {
+        telur()
+            .args([
+                "run",
+                data("small.toml").to_str().unwrap(),
+                "--quiet",
+                "--mode",
+                "stochastic",
+            ])
+            .args(["--replicates", "15", "--seed", seed, "--out"])
+            .arg(tmp.path().join(seed))
+            .assert()
+            .success();
+    }
+    let summary = fs::read_to_string(tmp.path().join("1/summary.csv")).unwrap();
+    let mut spread = 0;
+    for line in summary.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[2].is_empty() {
+            continue;
+        }
+        let [mean, p05, p50, p95] = [2, 3, 4, 5].map(|i| cells[i].parse::<f64>().unwrap());
+        assert!(p05 <= p50 && p50 <= p95, "{line}");
+        assert!(
+            p05 <= mean + 1e-9 * mean.abs() && mean <= p95 + 1e-9 * mean.abs(),
+            "{line}"
+        );
+        spread += usize::from(p95 > p05);
+    }
+    assert!(
+        spread > 5,
+        "replicates differ: {spread} metrics have a spread"
+    );
+    assert_ne!(
+        summary,
+        fs::read_to_string(tmp.path().join("2/summary.csv")).unwrap()
+    );
 }
 
 #[test]

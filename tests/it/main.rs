@@ -3,6 +3,7 @@
 mod cli;
 mod equations;
 mod properties;
+mod stochastic;
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,8 @@ use proptest::prelude::*;
 use telur::metrics::{program_weekly as pw, region_weekly as rw, summary as sm};
 use telur::model::flock::Status;
 use telur::scenario::{Overrides, Scenario, Source};
-use telur::sim::{Path, outcome, simulate};
+use telur::sim::luck::Shocks;
+use telur::sim::{Draws, Path, outcome, simulate};
 
 const REGIONS: [&str; 8] = [
     "Kepulauan Riau",
@@ -36,6 +37,7 @@ struct Knobs {
     regions: Vec<usize>,
     rollout: u32,
     breed: &'static str,
+    stochastic: bool,
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
@@ -61,6 +63,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             prop::sample::subsequence((0..REGIONS.len()).collect::<Vec<_>>(), 1..5),
             0u32..50,
             prop::sample::select(vec!["builtin:layer-brown", "builtin:kub"]),
+            any::<bool>(),
         ),
     )
         .prop_map(|(a, b, c)| Knobs {
@@ -80,6 +83,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             regions: c.2,
             rollout: c.3,
             breed: c.4,
+            stochastic: c.5,
         })
 }
 
@@ -96,6 +100,7 @@ fn toml(k: &Knobs) -> String {
     };
     format!(
         r#"name = "prop"
+mode = "{mode}"
 weeks = 120
 breed = "{breed}"
 [flock]
@@ -111,6 +116,9 @@ working_capital_rp = {wc}
 reserve_target_rp = {reserve}
 retain_share = {retain}
 min_restock_fraction = {min_restock}
+[stochastic]
+outbreak_prob_week = 0.02
+wave_prob_week = 0.01
 [[placement]]
 name = "p"
 {strategy}
@@ -119,6 +127,11 @@ regions = [{regions}]
 rollout_weeks = {rollout}
 "#,
         breed = k.breed,
+        mode = if k.stochastic {
+            "stochastic"
+        } else {
+            "deterministic"
+        },
         hens = k.hens,
         pa = k.placement_age,
         ca = k.placement_age + k.laying_weeks,
@@ -160,8 +173,14 @@ proptest! {
         prop_assert_eq!(placement.total_kubes(), u64::from(k.kubes), "allocation sums to the requested count");
 
         let path = Path::new(&s);
-        let baseline = simulate(&s, &path, None, None);
-        let run = simulate(&s, &path, Some(placement), None);
+        // Deterministic mode, or one stochastic replicate: the invariants hold in both.
+        let shocks = k.stochastic.then(|| Shocks::draw(&s, 0));
+        let draws = shocks.as_ref().map(|shocks| Draws { replicate: 0, shocks });
+        let baseline = simulate(&s, &path, None, draws.as_ref());
+        let run = simulate(&s, &path, Some(placement), draws.as_ref());
+        if k.stochastic {
+            prop_assert!(run.kubes.hens.iter().all(|h| h.fract() == 0.0), "whole hens");
+        }
 
         for t in 0..s.weeks as usize {
             prop_assert!(run.program_weekly[[t, pw::HENS]] >= 0.0);

@@ -1,0 +1,168 @@
+//! The stochastic model (MODEL.md 5) against what it must reproduce: the deterministic
+//! mean, its event probabilities, and common random numbers across placements.
+//! Fixed seeds; tolerances of about four standard errors, stated in each test.
+
+use telur::metrics::program_weekly as pw;
+use telur::scenario::Mode;
+use telur::sim::luck::Shocks;
+use telur::sim::{Draws, Path, replicate, simulate};
+
+use crate::scenario_in;
+
+/// 10 KUBE of 500 hens in Gorontalo for 60 weeks: one laying cycle, no restock.
+const BASE: &str = r#"
+name = "stoch"
+mode = "stochastic"
+weeks = 60
+seed = 424242
+[kube]
+reserve_target_rp = 1e12
+[stochastic]
+management_sigma_production = 0.0
+management_sigma_mortality = 0.0
+outbreak_prob_week = 0.0
+wave_prob_week = 0.0
+egg_price_sigma = 0.0
+feed_price_sigma = 0.0
+income_sigma = 0.0
+[[placement]]
+name = "g"
+strategy = "explicit"
+allocation = { "Gorontalo" = 10 }
+"#;
+
+fn mean_and_se(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+#[test]
+fn with_only_binomial_mortality_the_ensemble_mean_matches_deterministic_mode() {
+    let s = scenario_in("hand", BASE);
+    let path = Path::new(&s);
+    let mut det = s.clone();
+    det.mode = Mode::Deterministic;
+    let det_run = simulate(&det, &path, Some(&det.placements[0]), None);
+    let reps: Vec<_> = (0..300)
+        .map(|rep| replicate(&s, &path, Some(0), rep))
+        .collect();
+    for t in [10, 30, 59] {
+        for metric in [pw::HENS, pw::EGGS_KG] {
+            let values: Vec<f64> = reps.iter().map(|r| r.program_weekly[[t, metric]]).collect();
+            let (mean, se) = mean_and_se(&values);
+            let want = det_run.program_weekly[[t, metric]];
+            assert!(se > 0.0, "binomial deaths make replicates differ");
+            assert!(
+                (mean - want).abs() < 4.0 * se + 1e-9 * want,
+                "week {t} {}: ensemble mean {mean} (SE {se}) vs deterministic {want}",
+                pw::NAMES[metric]
+            );
+        }
+    }
+    // Whole hens only.
+    assert!(reps.iter().all(|r| {
+        r.program_weekly
+            .column(pw::HENS)
+            .iter()
+            .all(|h| h.fract() == 0.0)
+    }));
+}
+
+/// Outbreaks per active KUBE-week over `reps` replicates of the first placement.
+fn outbreak_rate(toml: &str, reps: u32) -> f64 {
+    let s = scenario_in("hand", toml);
+    let path = Path::new(&s);
+    let (mut outbreaks, mut kube_weeks) = (0.0, 0.0);
+    for rep in 0..reps {
+        let shocks = Shocks::draw(&s, rep);
+        let draws = Draws {
+            replicate: rep,
+            shocks: &shocks,
+        };
+        let run = simulate(&s, &path, Some(&s.placements[0]), Some(&draws));
+        outbreaks += run.totals.outbreaks as f64;
+        kube_weeks += run.program_weekly.column(pw::ACTIVE_KUBES).sum();
+    }
+    outbreaks / kube_weeks
+}
+
+#[test]
+fn outbreaks_happen_at_their_weekly_probability() {
+    // p = 0.01 per active KUBE-week, no waves, outbreaks kill nobody and have no after-effect.
+    let toml = BASE
+        .replace(
+            "outbreak_prob_week = 0.0",
+            "outbreak_prob_week = 0.01\noutbreak_weeks = 0\noutbreak_mortality_mean = 0.0",
+        )
+        .replace("\"Gorontalo\" = 10", "\"Gorontalo\" = 50");
+    let rate = outbreak_rate(&toml, 40);
+    // 40 x 50 x 60 = 120,000 KUBE-weeks: SE of the rate = sqrt(0.01 x 0.99 / 120,000) = 0.00029.
+    assert!((rate - 0.01).abs() < 0.0012, "{rate}");
+}
+
+#[test]
+fn during_a_wave_outbreaks_happen_at_the_wave_probability() {
+    // A wave every week (probability 1, 1000 weeks long): the rate is wave_outbreak_prob_week.
+    let toml = BASE
+        .replace("wave_prob_week = 0.0", "wave_prob_week = 1.0\nwave_weeks = 1000\nwave_outbreak_prob_week = 0.05\noutbreak_weeks = 0\noutbreak_mortality_mean = 0.0")
+        .replace("\"Gorontalo\" = 10", "\"Gorontalo\" = 50");
+    let rate = outbreak_rate(&toml, 10);
+    // 30,000 KUBE-weeks: SE = sqrt(0.05 x 0.95 / 30,000) = 0.0013.
+    assert!((rate - 0.05).abs() < 0.005, "{rate}");
+}
+
+#[test]
+fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placement() {
+    // Placement "a" puts 5 KUBE in Gorontalo, "b" puts 8 there and 3 in Papua (which comes
+    // later in the table). KUBE 0..5 of Gorontalo exist in both, with the same start week.
+    let toml = BASE
+        .replace("outbreak_prob_week = 0.0", "outbreak_prob_week = 0.05")
+        .replace("income_sigma = 0.0", "income_sigma = 0.03")
+        .replace(
+            "management_sigma_production = 0.0",
+            "management_sigma_production = 0.1",
+        )
+        .replace(
+            "allocation = { \"Gorontalo\" = 10 }",
+            "allocation = { \"Gorontalo\" = 5 }",
+        )
+        + "[[placement]]\nname = \"b\"\nstrategy = \"explicit\"\nallocation = { \"Gorontalo\" = 8, \"Papua\" = 3 }\n";
+    let s = scenario_in("hand", &toml);
+    let path = Path::new(&s);
+    let shocks = Shocks::draw(&s, 3);
+    let draws = Draws {
+        replicate: 3,
+        shocks: &shocks,
+    };
+    let a = simulate(&s, &path, Some(&s.placements[0]), Some(&draws));
+    let b = simulate(&s, &path, Some(&s.placements[1]), Some(&draws));
+    let (la, lb) = (a.luck.unwrap(), b.luck.unwrap());
+    assert!(
+        la.outbreaks.iter().sum::<u32>() > 0,
+        "the test needs some outbreaks"
+    );
+    for j in 0..5 {
+        assert_eq!(
+            la.first_outbreak_week[j], lb.first_outbreak_week[j],
+            "KUBE {j}"
+        );
+        assert_eq!(
+            la.last_outbreak_week[j], lb.last_outbreak_week[j],
+            "KUBE {j}"
+        );
+        assert_eq!(la.outbreaks[j], lb.outbreaks[j], "KUBE {j}");
+        assert_eq!(la.production_factor[j], lb.production_factor[j]);
+    }
+    // Their families too: same sizes and baseline incomes.
+    let members = s.params.kube.members as usize;
+    let n = 5 * members;
+    assert_eq!(a.households.size[..n], b.households.size[..n]);
+    assert_eq!(
+        a.households.baseline_month_rp[..n],
+        b.households.baseline_month_rp[..n]
+    );
+    // And other KUBE do not share it: the 6th KUBE of Gorontalo differs from Papua's first.
+    assert_ne!(lb.production_factor[5], lb.production_factor[8]);
+}
