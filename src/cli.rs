@@ -23,6 +23,15 @@ pub enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Check an output folder: its files against its manifest, then a fresh run of its
+    /// `inputs/scenario.toml` against the same hashes. Exit 0 when identical, 1 otherwise.
+    Verify {
+        /// A folder `telur run` wrote.
+        dir: PathBuf,
+        /// Worker threads for the re-run [default: all cores].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+    },
     /// Print embedded data as CSV on stdout (its sources go to stderr).
     Data {
         /// Which table: the regions or the breed curves.

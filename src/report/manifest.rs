@@ -22,7 +22,12 @@ pub struct RunInfo<'a> {
     pub wall_time_seconds: f64,
     /// `(file name, SHA-256)` of each output, in writing order.
     pub outputs: Vec<(String, String)>,
+    /// `(path, SHA-256)` of each file under `inputs/`: what `telur verify` re-runs.
+    pub inputs: Vec<(String, String)>,
 }
+
+/// The git commit telur was built from (`-modified` if the tree had changes), or `unknown`.
+pub const GIT_COMMIT: &str = env!("TELUR_GIT_COMMIT");
 
 fn toml_to_json(v: &toml::Value) -> Value {
     match v {
@@ -85,9 +90,15 @@ pub fn manifest(s: &Scenario, info: &RunInfo) -> Value {
         .iter()
         .map(|(f, h)| (f.clone(), json!(h)))
         .collect();
+    let inputs: Map<String, Value> = info
+        .inputs
+        .iter()
+        .map(|(f, h)| (f.clone(), json!(h)))
+        .collect();
     json!({
         "program": "telur",
         "version": env!("CARGO_PKG_VERSION"),
+        "git_commit": GIT_COMMIT,
         "model": "MODEL.md v1",
         "scenario": { "name": s.name, "file": info.scenario_file, "sha256": info.scenario_sha256 },
         "mode": s.mode.name(),
@@ -105,6 +116,7 @@ pub fn manifest(s: &Scenario, info: &RunInfo) -> Value {
         "estimated_defaults_used": estimated,
         "placements": placements,
         "wall_time_seconds": info.wall_time_seconds,
+        "inputs": inputs,
         "outputs": outputs,
     })
 }

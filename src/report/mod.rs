@@ -3,3 +3,4 @@
 
 pub mod csv;
 pub mod manifest;
+pub mod resolved;

@@ -189,7 +189,16 @@ impl Scenario {
             .expect("embedded defaults.toml parses (checked by a unit test)");
         let mut r = Resolver::new(&source.name, &source.text);
 
-        let name: String = r.take("name", raw.name.as_ref(), None, Check::Name);
+        let name: String = if raw.name.is_some() {
+            r.take("name", raw.name.as_ref(), None, Check::Name)
+        } else {
+            r.error_at(
+                None,
+                "name",
+                "is required: the scenario's name, which names its output folder (lowercase letters, digits, '-' and '_')".into(),
+            );
+            String::new()
+        };
         let description: String = r.take_or(
             "description",
             raw.description.as_ref(),
@@ -313,12 +322,13 @@ impl Scenario {
                         placements.push(p);
                     }
                 }
-                for (i, p) in placements.iter().enumerate() {
-                    if placements[..i].iter().any(|q| q.name == p.name) {
+                let names: Vec<_> = list.iter().filter_map(|p| p.get_ref().name.as_ref()).collect();
+                for (i, name) in names.iter().enumerate() {
+                    if names[..i].iter().any(|earlier| earlier.get_ref() == name.get_ref()) {
                         r.error_at(
-                            None,
+                            Some(name.span()),
                             &format!("placement[{i}].name"),
-                            format!("{:?} is used by an earlier placement; names must be unique", p.name),
+                            format!("{:?} is used by an earlier placement; names must be unique", name.get_ref()),
                         );
                     }
                 }
@@ -328,11 +338,17 @@ impl Scenario {
 
         let members = params.kube.members;
         if r.errors.is_empty() {
+            let reps = if mode == Mode::Stochastic {
+                replicates
+            } else {
+                1
+            };
             let bytes = memory_estimate(
                 &placements,
                 members,
                 weeks,
                 regions.as_ref().map_or(0, Regions::len),
+                reps,
             );
             if bytes > MEMORY_LIMIT_BYTES {
                 let kubes: u64 = placements.iter().map(Placement::total_kubes).sum();
@@ -340,7 +356,7 @@ impl Scenario {
                     None,
                     "placement",
                     format!(
-                        "this scenario needs about {:.1} GiB of memory ({kubes} KUBE x {members} members over {} placements, {weeks} weeks), more than the limit of {} GiB; place fewer KUBE or members",
+                        "this scenario needs about {:.1} GiB of memory ({kubes} KUBE x {members} members over {} placements, {weeks} weeks, {reps} replicates), more than the limit of {} GiB; place fewer KUBE or members, or run fewer weeks or replicates",
                         bytes as f64 / f64::from(1u32 << 30),
                         placements.len(),
                         MEMORY_LIMIT_BYTES >> 30
@@ -384,7 +400,13 @@ impl Scenario {
 fn parse_toml(file: &str, text: &str) -> Result<RawScenario, InputErrors> {
     toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
-        InputErrors::from(InputError::new(file, friendly(e.message())).at_line(line))
+        let mut message = friendly(e.message());
+        if message == "duplicate key"
+            && let Some(key) = e.span().and_then(|sp| text.get(sp)).map(str::trim)
+        {
+            message = format!("duplicate key `{key}`: each key may appear once per table");
+        }
+        InputErrors::from(InputError::new(file, message).at_line(line))
     })
 }
 
@@ -481,24 +503,34 @@ fn load_data(
     }
 }
 
-/// Bytes a run of these placements will hold at once (all placements run together).
-pub fn memory_estimate(placements: &[Placement], members: u32, weeks: u32, regions: usize) -> u64 {
-    const PER_KUBE: u64 = 96;
-    const PER_HOUSEHOLD: u64 = 48;
-    let weekly_values = (regions as u64 * 6 + 16) * u64::from(weeks) * 8;
-    let mut bytes = weekly_values; // the baseline
-    for p in placements {
-        let kubes = p.total_kubes();
-        bytes = bytes
-            .saturating_add(kubes.saturating_mul(PER_KUBE))
-            .saturating_add(
+/// Bytes a run will hold at once: the weekly aggregates of one placement's replicates
+/// (placements are summarised one after another) and their summary, plus the state of the
+/// largest placement for one worker (each further worker thread running a replicate holds
+/// its own).
+pub fn memory_estimate(
+    placements: &[Placement],
+    members: u32,
+    weeks: u32,
+    regions: usize,
+    replicates: u32,
+) -> u64 {
+    const PER_KUBE: u64 = 200;
+    const PER_HOUSEHOLD: u64 = 96;
+    let per_replicate = (regions as u64 * 6 + 16) * u64::from(weeks) * 8;
+    let aggregates = per_replicate.saturating_mul(u64::from(replicates) + 4);
+    let state = placements
+        .iter()
+        .map(|p| {
+            let kubes = p.total_kubes();
+            kubes.saturating_mul(PER_KUBE).saturating_add(
                 kubes
                     .saturating_mul(u64::from(members))
                     .saturating_mul(PER_HOUSEHOLD),
             )
-            .saturating_add(weekly_values);
-    }
-    bytes
+        })
+        .max()
+        .unwrap_or(0);
+    aggregates.saturating_add(state)
 }
 
 #[cfg(test)]
@@ -636,5 +668,36 @@ mod tests {
     fn absurd_sizes_are_refused_with_the_estimate() {
         let e = load(&format!("{MINIMAL}[kube]\nmembers = 2000000000\n")).unwrap_err();
         assert!(e.to_string().contains("GiB of memory"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod resolved_tests {
+    use super::*;
+
+    #[test]
+    fn the_resolved_scenario_loads_back_to_the_same_scenario() {
+        let s = Scenario::load(&Source::builtin_default(), &Overrides::default()).unwrap();
+        let text =
+            crate::report::resolved::resolved_toml(&s, "builtin:indonesia", "builtin:layer-brown");
+        let again = Scenario::load(
+            &Source {
+                name: "resolved.toml".into(),
+                text,
+                dir: None,
+            },
+            &Overrides::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.params, s.params);
+        assert_eq!(
+            (again.weeks, again.seed, again.replicates, again.mode),
+            (s.weeks, s.seed, s.replicates, s.mode)
+        );
+        assert_eq!(again.start_date, s.start_date);
+        for (a, b) in again.placements.iter().zip(&s.placements) {
+            assert_eq!(a.kubes_per_region, b.kubes_per_region);
+            assert_eq!(a.start_weeks(), b.start_weeks());
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! is sequential inside and results are reassembled in index order, so outputs are
 //! identical for any thread count.
 
+pub mod cancel;
 pub mod luck;
 pub mod outcome;
 pub mod path;
@@ -101,11 +102,16 @@ pub fn run_scenario_with<E>(
             let outputs: Vec<ReplicateOutput> = (0..reps)
                 .into_par_iter()
                 .map(|rep| {
+                    // After a stop request each run returns at once (its weekly loop checks);
+                    // the caller discards the results.
                     let out = replicate(s, &path, job, rep);
                     progress.advance();
                     out
                 })
                 .collect();
+            if cancel::requested() {
+                break;
+            }
             sink(outcome::summarise(name(job), &outputs))?;
         }
     }

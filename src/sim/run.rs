@@ -208,6 +208,9 @@ pub fn simulate(
     let mut graduated: u64 = 0;
 
     for t in 0..weeks {
+        if super::cancel::requested() {
+            break; // the run is abandoned; what it holds is never written
+        }
         let week = t as u32;
         let food_index = path.food_index[t];
         let discount = path.discount[t];

@@ -3,15 +3,10 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::data;
-
-fn telur() -> Command {
-    Command::cargo_bin("telur").expect("the telur binary is built")
-}
+use crate::{data, run_small, telur};
 
 fn manifest(dir: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
@@ -28,14 +23,7 @@ const OUTPUTS: [&str; 4] = [
 fn run_writes_every_output_with_hashes_in_the_manifest() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("small");
-    telur()
-        .args([
-            "run",
-            data("small.toml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
+    run_small(&out)
         .assert()
         .success()
         .stdout(predicate::str::contains("outputs written to"))
@@ -66,15 +54,7 @@ fn run_writes_every_output_with_hashes_in_the_manifest() {
 fn outputs_have_every_placement_metric_and_week() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
-    telur()
-        .args([
-            "run",
-            data("small.toml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    run_small(&out).assert().success();
     let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("placement,metric,mean,p05,p50,p95\n"));
     // 3 placements (baseline, kepri, poverty) x 18 metrics.
@@ -149,20 +129,9 @@ fn default_run_uses_the_embedded_scenario_and_writes_under_output() {
 fn a_previous_run_is_replaced_but_a_foreign_folder_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
-    let run = |out: &Path| {
-        let mut c = telur();
-        c.args([
-            "run",
-            data("small.toml").to_str().unwrap(),
-            "--quiet",
-            "--out",
-        ])
-        .arg(out);
-        c
-    };
-    run(&out).assert().success();
+    run_small(&out).assert().success();
     fs::write(out.join("stale.txt"), "from before").unwrap();
-    run(&out).assert().success();
+    run_small(&out).assert().success();
     assert!(
         !out.join("stale.txt").exists(),
         "the old folder is replaced as a whole"
@@ -171,7 +140,7 @@ fn a_previous_run_is_replaced_but_a_foreign_folder_is_refused() {
     let foreign = tmp.path().join("mine");
     fs::create_dir(&foreign).unwrap();
     fs::write(foreign.join("thesis.docx"), "precious").unwrap();
-    run(&foreign)
+    run_small(&foreign)
         .assert()
         .code(2)
         .stderr(predicate::str::contains(

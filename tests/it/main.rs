@@ -1,13 +1,30 @@
 //! telur's integration tests: one binary, one module per theme.
 
+mod bad_input;
 mod cli;
 mod equations;
+mod faults;
 mod properties;
 mod stochastic;
 
 use std::path::{Path, PathBuf};
 
 use telur::scenario::{Overrides, Scenario, Source};
+
+/// The telur binary, ready for arguments.
+pub fn telur() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("telur").expect("the telur binary is built")
+}
+
+/// `telur run tests/data/small.toml --quiet --out <out>`.
+pub fn run_small(out: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
+    let mut c = telur();
+    c.arg("run")
+        .arg(data("small.toml"))
+        .args(["--quiet", "--out"])
+        .arg(out);
+    c
+}
 
 /// `tests/data/<rel>`.
 pub fn data(rel: &str) -> PathBuf {

@@ -1,37 +1,73 @@
 //! Orchestration and all file and terminal IO: what each command does, step by step.
+//!
+//! `output` writes a run's folder (temporary folder, hashing writers, atomic swap),
+//! `verify` checks one, `progress` draws the bar. The layers below never touch paths.
 
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+mod output;
+mod progress;
+mod verify;
+
+use std::io::{self, Write};
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, DataKind, ModeArg, RunArgs};
 use crate::data;
 use crate::error::{InputError, InputErrors};
 use crate::metrics::summary as sm;
-use crate::report::csv as csv_out;
-use crate::report::manifest::{self, HashingWriter, RunInfo};
 use crate::scenario::{self, Overrides, Scenario, Source};
 use crate::sim::{self, BASELINE};
 use crate::stats::Stat;
+use output::{check_replaceable, write_outputs};
+use progress::ProgressBar;
+pub use verify::VerifyFailed;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_command(&args),
         Command::Check { scenario } => check_command(&scenario),
+        Command::Verify { dir, threads } => verify::verify_command(&dir, threads),
         Command::Data { what, breed } => data_command(what, breed.as_deref()),
     }
 }
 
-/// 2 for bad input (the user can fix it), 1 for anything else.
+/// The run was stopped by Ctrl-C (SIGINT); nothing was written.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted: the run was stopped and its temporary folder removed; no output was written")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// 2 for bad input (the user can fix it), 130 for an interrupt, 1 for anything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<InputErrors>().is_some() || e.downcast_ref::<InputError>().is_some() {
         2
+    } else if e.downcast_ref::<Interrupted>().is_some() {
+        130
     } else {
         1
+    }
+}
+
+/// Ctrl-C asks the engine to stop; the run then cleans up and exits with 130.
+pub(super) fn stop_on_interrupt() {
+    // A second handler cannot be installed (verify re-runs in the same process): ignore that.
+    let _ = ctrlc::set_handler(sim::cancel::request);
+}
+
+pub(super) fn interrupted() -> Result<()> {
+    if sim::cancel::requested() {
+        Err(Interrupted.into())
+    } else {
+        Ok(())
     }
 }
 
@@ -69,14 +105,8 @@ fn run_command(args: &RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&s.name));
     check_replaceable(&out).map_err(InputErrors::from)?;
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the worker threads")?;
+    let (threads, pool) = thread_pool(args.threads)?;
+    stop_on_interrupt();
     if !args.quiet {
         eprintln!(
             "telur: {} placement{} and the baseline, {} weeks from {}, {} mode, {threads} thread{}",
@@ -98,207 +128,17 @@ fn run_command(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// Refuses to replace a folder that telur did not write (it has no manifest).
-fn check_replaceable(out: &Path) -> Result<(), InputError> {
-    let name = out.display().to_string();
-    match fs::metadata(out) {
-        Err(_) => Ok(()),
-        Ok(meta) if !meta.is_dir() => Err(InputError::new(
-            &name,
-            "exists and is not a folder; choose another --out",
-        )),
-        Ok(_) => {
-            let empty = fs::read_dir(out)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
-            if empty || out.join("manifest.json").is_file() {
-                Ok(())
-            } else {
-                Err(InputError::new(
-                    &name,
-                    "is not empty and was not written by telur (it has no manifest.json); choose another --out or empty it",
-                ))
-            }
-        }
-    }
-}
-
-/// A progress bar on stderr for the runs (placement x replicate) of a scenario; hidden
-/// with `--quiet` or when stderr is not a terminal.
-struct ProgressBar {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl ProgressBar {
-    fn new(quiet: bool) -> ProgressBar {
-        let visible = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        ProgressBar {
-            bar: visible.then(|| {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
-                    )
-                    .expect("a valid template"),
-                );
-                bar
-            }),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl sim::Progress for ProgressBar {
-    fn start(&self, total: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(total);
-        }
-    }
-
-    fn advance(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-    }
-}
-
-/// Runs the scenario and writes every output into a temporary folder beside `out`, then
-/// renames it into place, so `out` is always either the previous complete output or the
-/// new one. Returns each placement's summary metrics for the headline table.
-fn write_outputs(
-    s: &Scenario,
-    source: &Source,
-    out: &Path,
-    threads: usize,
-    started: Instant,
-    progress: &ProgressBar,
-) -> Result<Vec<(String, Vec<Stat>)>> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let leaf = out
-        .file_name()
-        .ok_or_else(|| anyhow!("--out {} does not name a folder", out.display()))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).with_context(|| format!("cannot clear {}", tmp.display()))?;
-    }
-    fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let written = write_into(s, source, &tmp, threads, started, progress);
-    let summaries = match written {
-        Ok(summaries) => summaries,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
-    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
-    let replacing = out.exists();
-    if replacing {
-        fs::rename(out, &old)
-            .with_context(|| format!("cannot move the previous {} aside", out.display()))?;
-    }
-    if let Err(e) = fs::rename(&tmp, out) {
-        if replacing {
-            let _ = fs::rename(&old, out);
-        }
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e).with_context(|| format!("cannot move the outputs into {}", out.display()));
-    }
-    if replacing {
-        fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
-    }
-    Ok(summaries)
-}
-
-type Output = HashingWriter<BufWriter<File>>;
-
-/// An output file being written: its name, path and hashing writer.
-struct OutputFile {
-    name: &'static str,
-    path: PathBuf,
-    writer: Output,
-}
-
-impl OutputFile {
-    fn create(dir: &Path, name: &'static str, header: &str) -> Result<OutputFile> {
-        let path = dir.join(name);
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut writer = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
-        writeln!(writer, "{header}")
-            .with_context(|| format!("while writing {}", path.display()))?;
-        Ok(OutputFile { name, path, writer })
-    }
-
-    fn write(&mut self, rows: impl FnOnce(&mut Output) -> io::Result<()>) -> Result<()> {
-        rows(&mut self.writer).with_context(|| format!("while writing {}", self.path.display()))
-    }
-
-    fn finish(self) -> Result<(String, String)> {
-        let hash = self
-            .writer
-            .finish()
-            .with_context(|| format!("while writing {}", self.path.display()))?;
-        Ok((self.name.to_string(), hash))
-    }
-}
-
-fn write_into(
-    s: &Scenario,
-    source: &Source,
-    dir: &Path,
-    threads: usize,
-    started: Instant,
-    progress: &ProgressBar,
-) -> Result<Vec<(String, Vec<Stat>)>> {
-    let regions: Vec<String> = s.regions.regions.iter().map(|r| r.name.clone()).collect();
-    let calendar = crate::model::calendar::Calendar::new(s.start_date, s.weeks);
-    let mut summary = OutputFile::create(dir, "summary.csv", csv_out::SUMMARY_HEADER)?;
-    let mut region_summary =
-        OutputFile::create(dir, "region_summary.csv", csv_out::REGION_SUMMARY_HEADER)?;
-    let mut region_weekly =
-        OutputFile::create(dir, "region_weekly.csv", csv_out::REGION_WEEKLY_HEADER)?;
-    let mut program_weekly =
-        OutputFile::create(dir, "program_weekly.csv", csv_out::PROGRAM_WEEKLY_HEADER)?;
-    let mut summaries = Vec::new();
-    sim::run_scenario_with(s, progress, |p| -> Result<()> {
-        summary.write(|w| csv_out::summary_rows(&p, w))?;
-        region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
-        region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
-        program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
-        summaries.push((p.name, p.summary));
-        Ok(())
-    })?;
-    let outputs = vec![
-        summary.finish()?,
-        region_summary.finish()?,
-        region_weekly.finish()?,
-        program_weekly.finish()?,
-    ];
-    let info = RunInfo {
-        scenario_file: &source.name,
-        scenario_sha256: manifest::sha256_hex(source.text.as_bytes()),
-        threads,
-        wall_time_seconds: started.elapsed().as_secs_f64(),
-        outputs,
-    };
-    let path = dir.join("manifest.json");
-    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = BufWriter::new(file);
-    manifest::write_manifest(s, &info, &mut w)
-        .and_then(|()| w.flush())
-        .with_context(|| format!("while writing {}", path.display()))?;
-    Ok(summaries)
+/// A rayon pool of `threads` workers (default: all cores).
+pub(super) fn thread_pool(threads: Option<u16>) -> Result<(usize, rayon::ThreadPool)> {
+    let threads = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    Ok((threads, pool))
 }
 
 /// A headline cell: the mean, and the p05-p95 interval when replicates differ.
@@ -441,6 +281,7 @@ fn check_command(path: &Path) -> Result<()> {
         s.params.kube.members,
         s.weeks,
         s.regions.len(),
+        sim::replicates(&s),
     );
     writeln!(w)?;
     writeln!(
