@@ -41,7 +41,7 @@ impl Breed {
             match first_age {
                 None => first_age = Some(age),
                 Some(first) => {
-                    let expected = first + points.len() as u32;
+                    let expected = first.saturating_add(points.len() as u32);
                     if age != expected {
                         return Err(row.error(
                             "age_weeks",
@@ -82,7 +82,8 @@ impl Breed {
     }
 
     pub fn last_age_weeks(&self) -> u32 {
-        self.first_age_weeks + self.points.len() as u32 - 1
+        self.first_age_weeks
+            .saturating_add(self.points.len() as u32 - 1)
     }
 
     /// Writes the curve back as CSV with the columns of MODEL.md section 3.

@@ -666,8 +666,16 @@ mod tests {
 
     #[test]
     fn absurd_sizes_are_refused_with_the_estimate() {
-        let e = load(&format!("{MINIMAL}[kube]\nmembers = 2000000000\n")).unwrap_err();
+        let e =
+            load(&MINIMAL.replace("\"Gorontalo\" = 2", "\"Gorontalo\" = 2000000000")).unwrap_err();
         assert!(e.to_string().contains("GiB of memory"), "{e}");
+        assert!(e.to_string().contains("the limit of 8 GiB"), "{e}");
+        let e = load(&format!("{MINIMAL}[kube]\nmembers = 2000000000\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("kube.members: 2000000000 is out of range"),
+            "{e}"
+        );
     }
 }
 

@@ -74,10 +74,10 @@ param_section! {
     /// One KUBE's flock (MODEL.md 4.3).
     "flock" => RawFlock, FlockParams {
         /// Hens placed at the start and at a full restock (H0).
-        hens_per_kube: u32 = Check::AtLeast(1),
-        placement_age_weeks: u32 = Check::AtLeast(0),
-        cull_age_weeks: u32 = Check::AtLeast(1),
-        rest_weeks: u32 = Check::AtLeast(0),
+        hens_per_kube: u32 = Check::Between(1, 10_000_000),
+        placement_age_weeks: u32 = Check::Between(0, 10_000),
+        cull_age_weeks: u32 = Check::Between(1, 10_000),
+        rest_weeks: u32 = Check::Between(0, 10_000),
         /// Multiplies the breed's hen-day rate.
         production_factor: f64 = Check::NonNegative,
         /// Multiplies the breed's weekly mortality.
@@ -95,7 +95,7 @@ param_section! {
     /// The farmer group's money (MODEL.md 4.3).
     "kube" => RawKube, KubeParams {
         /// Member households (M).
-        members: u32 = Check::AtLeast(1),
+        members: u32 = Check::Between(1, 1_000_000),
         /// Cash handed over at the start and kept through restocking (C0).
         working_capital_rp: f64 = Check::NonNegative,
         /// Cash above this is paid out to members (R).
@@ -119,9 +119,9 @@ param_section! {
         /// Smoothed income must reach this multiple of the line to count as above it.
         graduation_threshold: f64 = Check::NonNegative,
         /// Consecutive weeks above the line needed to graduate.
-        graduation_weeks: u32 = Check::AtLeast(1),
+        graduation_weeks: u32 = Check::Between(1, 10_000),
         /// Span of the exponential moving average, alpha = 2 / (span + 1).
-        smoothing_weeks: u32 = Check::AtLeast(1),
+        smoothing_weeks: u32 = Check::Between(1, 10_000),
     }
 }
 
@@ -142,12 +142,12 @@ param_section! {
         management_sigma_mortality: f64 = Check::NonNegative,
         outbreak_prob_week: f64 = Check::Share,
         wave_prob_week: f64 = Check::Share,
-        wave_weeks: u32 = Check::AtLeast(0),
+        wave_weeks: u32 = Check::Between(0, 10_000),
         wave_outbreak_prob_week: f64 = Check::Share,
         outbreak_mortality_mean: f64 = Check::Share,
         outbreak_mortality_concentration: f64 = Check::Positive,
         outbreak_production_drop: f64 = Check::Share,
-        outbreak_weeks: u32 = Check::AtLeast(0),
+        outbreak_weeks: u32 = Check::Between(0, 10_000),
         egg_price_rho: f64 = Check::Correlation,
         egg_price_sigma: f64 = Check::NonNegative,
         feed_price_rho: f64 = Check::Correlation,

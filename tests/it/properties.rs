@@ -239,3 +239,38 @@ proptest! {
         }
     }
 }
+
+/// Applies `edits` (position, kind, byte) to a text: delete, insert or replace one byte.
+fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for &(at, kind, byte) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = at % bytes.len();
+        match kind % 3 {
+            0 => {
+                bytes.remove(at);
+            }
+            1 => bytes.insert(at, byte),
+            _ => bytes[at] = byte,
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A poor man's fuzzer on stable (the cargo-fuzz targets in fuzz/ need nightly):
+    /// mutated scenarios and data tables load or fail with errors, never panic.
+    #[test]
+    fn mutated_inputs_never_panic(edits in prop::collection::vec((any::<usize>(), any::<u8>(), prop::sample::select(b"=[]{}\",.0123456789-ae\n #".to_vec())), 1..8)) {
+        let scenario = mutate(telur::scenario::DEFAULT_SCENARIO_TOML, &edits);
+        let _ = load(&scenario);
+        let table = mutate(telur::data::builtin_text("builtin:indonesia").unwrap(), &edits);
+        let _ = telur::data::Regions::parse("r.csv", &table);
+        let curve = mutate(telur::data::builtin_text("builtin:kub").unwrap(), &edits);
+        let _ = telur::data::Breed::parse("b", "b.csv", &curve);
+    }
+}
