@@ -32,6 +32,12 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
         threads: Option<u16>,
     },
+    /// Redraw the charts and report.html of an output folder from its files, without
+    /// simulating again.
+    Report {
+        /// A folder `telur run` wrote.
+        dir: PathBuf,
+    },
     /// Print embedded data as CSV on stdout (its sources go to stderr).
     Data {
         /// Which table: the regions or the breed curves.

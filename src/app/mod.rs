@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run_command(&args),
         Command::Check { scenario } => check_command(&scenario),
         Command::Verify { dir, threads } => verify::verify_command(&dir, threads),
+        Command::Report { dir } => output::report_command(&dir),
         Command::Data { what, breed } => data_command(what, breed.as_deref()),
     }
 }

@@ -10,8 +10,13 @@ use anyhow::{Context, Result, anyhow};
 
 use super::interrupted;
 use super::progress::ProgressBar;
-use crate::error::InputError;
+use rayon::prelude::*;
+
+use crate::error::{InputError, InputErrors};
+use crate::report::charts::{self, Chart};
 use crate::report::csv as csv_out;
+use crate::report::html;
+use crate::report::load::{self, RunData};
 use crate::report::manifest::{self, HashingWriter, RunInfo};
 use crate::scenario::{self, Scenario, Source};
 use crate::sim;
@@ -240,6 +245,8 @@ fn write_into(
     manifest::write_manifest(s, &info, &mut w)
         .and_then(|()| w.flush())
         .with_context(|| format!("while writing {}", path.display()))?;
+    interrupted()?;
+    write_views(dir, dir)?;
     Ok(summaries)
 }
 
@@ -279,3 +286,116 @@ fn write_inputs(s: &Scenario, dir: &Path) -> Result<Vec<(String, String)>> {
 pub(super) const INPUTS: &str = "inputs";
 /// The resolved scenario inside it.
 pub(super) const RESOLVED_SCENARIO: &str = "scenario.toml";
+
+/// Reads a run back from an output folder: its CSVs, manifest and resolved scenario.
+fn load_run(dir: &Path) -> Result<RunData> {
+    let read = |name: &str| -> Result<String> {
+        let path = dir.join(name);
+        fs::read_to_string(&path).map_err(|e| {
+            InputErrors::from(InputError::new(
+                path.display().to_string(),
+                format!(
+                    "cannot read ({e}); is {} a folder telur run wrote?",
+                    dir.display()
+                ),
+            ))
+            .into()
+        })
+    };
+    let manifest_text = read("manifest.json")?;
+    let manifest: serde_json::Value = serde_json::from_str(&manifest_text).map_err(|e| {
+        InputErrors::from(InputError::new(
+            dir.join("manifest.json").display().to_string(),
+            format!("is not a telur manifest: {e}"),
+        ))
+    })?;
+    let source =
+        Source::read(&dir.join(INPUTS).join(RESOLVED_SCENARIO)).map_err(InputErrors::from)?;
+    let scenario = Scenario::load(&source, &scenario::Overrides::default())?;
+    let (summary, region_summary, region_weekly, program_weekly) = (
+        read("summary.csv")?,
+        read("region_summary.csv")?,
+        read("region_weekly.csv")?,
+        read("program_weekly.csv")?,
+    );
+    let files = load::Files {
+        summary: &summary,
+        region_summary: &region_summary,
+        region_weekly: &region_weekly,
+        program_weekly: &program_weekly,
+    };
+    let placements = load::results(&scenario, &files).map_err(|e| {
+        let mut e = e;
+        e.file = dir.join(&e.file).display().to_string();
+        InputErrors::from(e)
+    })?;
+    let calendar = crate::model::calendar::Calendar::new(scenario.start_date, scenario.weeks);
+    Ok(RunData {
+        scenario,
+        manifest,
+        calendar,
+        placements,
+    })
+}
+
+/// Draws the charts (PNG and SVG) and report.html of the run in `from` into `into`.
+fn write_views(from: &Path, into: &Path) -> Result<()> {
+    let data = load_run(from)?;
+    let rendered: Vec<Result<(Vec<u8>, String), String>> = Chart::ALL
+        .par_iter()
+        .map(|&chart| {
+            let png =
+                charts::render_png(chart, &data).map_err(|e| format!("{}: {e}", chart.name()))?;
+            let svg =
+                charts::render_svg(chart, &data).map_err(|e| format!("{}: {e}", chart.name()))?;
+            Ok((png, svg))
+        })
+        .collect();
+    let dir = into.join(CHARTS);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut svgs = Vec::new();
+    for (chart, result) in Chart::ALL.iter().zip(rendered) {
+        let (png, svg) = result.map_err(|e| anyhow!("cannot draw the chart {e}"))?;
+        for (ext, bytes) in [("png", png.as_slice()), ("svg", svg.as_bytes())] {
+            let path = dir.join(format!("{}.{ext}", chart.name()));
+            fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))?;
+        }
+        svgs.push(svg);
+    }
+    let path = into.join(REPORT);
+    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    html::write_report(&data, &svgs, &mut w)
+        .and_then(|()| w.flush())
+        .with_context(|| format!("while writing {}", path.display()))?;
+    Ok(())
+}
+
+/// `telur report DIR`: redraws the charts and report of an output folder from its files.
+/// They are drawn beside it first and moved in when complete.
+pub(super) fn report_command(dir: &Path) -> Result<()> {
+    let scratch = dir.join(format!(".report.tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&scratch);
+    fs::create_dir(&scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
+    let drawn = write_views(dir, &scratch).and_then(|()| {
+        let charts = dir.join(CHARTS);
+        if charts.exists() {
+            fs::remove_dir_all(&charts)
+                .with_context(|| format!("cannot replace {}", charts.display()))?;
+        }
+        fs::rename(scratch.join(CHARTS), &charts)
+            .with_context(|| format!("cannot move the charts into {}", charts.display()))?;
+        fs::rename(scratch.join(REPORT), dir.join(REPORT))
+            .with_context(|| format!("cannot move {REPORT} into {}", dir.display()))?;
+        Ok(())
+    });
+    let _ = fs::remove_dir_all(&scratch);
+    drawn?;
+    println!("charts and report redrawn: {}", dir.join(REPORT).display());
+    Ok(())
+}
+
+/// The folder of chart files in an output.
+const CHARTS: &str = "charts";
+/// The report in an output.
+pub(super) const REPORT: &str = "report.html";

@@ -5,6 +5,7 @@ mod cli;
 mod equations;
 mod faults;
 mod properties;
+mod report;
 mod stochastic;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,881 @@
+//! The charts of a run, drawn with plotters from the run's own files ([`RunData`]).
+//!
+//! One function per chart draws on any plotters backend; [`render_png`] and [`render_svg`]
+//! return bytes and text, so nothing here touches the file system. Text uses the DejaVu
+//! Sans font compiled into the binary (licence in `DEJAVU-FONT-LICENSE.txt`), never system
+//! fonts. Colours are the Okabe-Ito palette, safe for colour-blind readers.
+
+use std::error::Error;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::format::{compact, thousands};
+use super::load::RunData;
+use crate::metrics::{
+    program_weekly as pw, region_summary as rs, region_weekly as rw, summary as sm,
+};
+use crate::model::growth;
+use crate::sim::PlacementResult;
+
+/// Width and height of every chart, in pixels.
+pub const SIZE: (u32, u32) = (1200, 800);
+const FONT: &str = "sans-serif";
+
+type Res = Result<(), Box<dyn Error>>;
+
+/// Okabe-Ito colours for placements, in order (yellow left out: too pale on white).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+];
+const BASELINE: RGBColor = RGBColor(90, 90, 90);
+const GRID: RGBColor = RGBColor(225, 225, 225);
+
+/// The charts a run draws, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    PlacementComparison,
+    IncomeFan,
+    Graduation,
+    Deficit,
+    Prices,
+    KubeStatus,
+    Map,
+    Flock,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 8] = [
+        Chart::PlacementComparison,
+        Chart::IncomeFan,
+        Chart::Graduation,
+        Chart::Deficit,
+        Chart::Prices,
+        Chart::KubeStatus,
+        Chart::Map,
+        Chart::Flock,
+    ];
+
+    /// File stem: `charts/<name>.png` and `.svg`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::PlacementComparison => "placement-comparison",
+            Chart::IncomeFan => "income-fan",
+            Chart::Graduation => "graduation",
+            Chart::Deficit => "deficit",
+            Chart::Prices => "prices",
+            Chart::KubeStatus => "kube-status",
+            Chart::Map => "map",
+            Chart::Flock => "flock",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::PlacementComparison => "Headline results by placement",
+            Chart::IncomeFan => "Member households' income per person",
+            Chart::Graduation => "Households graduated",
+            Chart::Deficit => "Egg deficit in the target regions",
+            Chart::Prices => "Egg price in the target regions",
+            Chart::KubeStatus => "KUBE by status",
+            Chart::Map => "Where the KUBE go",
+            Chart::Flock => "The flock: laying rate and eggs per hen",
+        }
+    }
+
+    /// One sentence on how to read the chart.
+    pub fn how_to_read(self) -> &'static str {
+        match self {
+            Chart::PlacementComparison => {
+                "Each bar is a placement's mean over the replicates; the whisker spans the 5th to 95th percentile. Higher is better for all four."
+            }
+            Chart::IncomeFan => {
+                "The band holds the middle 80% of member households (10th to 90th percentile of smoothed income per person), the line is the median; the dashed line is the poverty line of the placement's households. Households count from their KUBE's start."
+            }
+            Chart::Graduation => {
+                "Share of member households that have stayed above the poverty line long enough to graduate, with the 5th-95th percentile band across replicates."
+            }
+            Chart::Deficit => {
+                "Weekly egg deficit (demand not met by local production) summed over each placement's target regions: grey without the programme, coloured with it. The gap between the lines is the eggs the KUBE add."
+            }
+            Chart::Prices => {
+                "Consumer egg price averaged over each placement's target regions, weighted by demand: grey without the programme, coloured with it. More local eggs move the price from import towards export parity."
+            }
+            Chart::KubeStatus => {
+                "Mean number of KUBE laying (active), between flocks (resting), failed (cash ran out) and closed (could not afford a restock), week by week."
+            }
+            Chart::Map => {
+                "Provinces at their main city: bubble area is the baseline egg deficit, colour the KUBE placed there (grey: none)."
+            }
+            Chart::Flock => {
+                "Left: the breed's standard lay rate by age against this scenario's (production factor applied). Right: eggs per hen housed since placement, with the standard and the scenario's mortality; the dotted line marks the cull age."
+            }
+        }
+    }
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is valid"));
+        plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans Bold font is valid"));
+    });
+}
+
+/// Draws a chart as PNG bytes.
+pub fn render_png(chart: Chart, data: &RunData) -> Result<Vec<u8>, Box<dyn Error>> {
+    register_font();
+    let (w, h) = SIZE;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        draw(chart, &root, data)?;
+        root.present()?;
+    }
+    let image = image::RgbImage::from_raw(w, h, rgb).ok_or("chart buffer has the wrong size")?;
+    let mut png = Vec::new();
+    image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    Ok(png)
+}
+
+/// Draws a chart as SVG text.
+pub fn render_svg(chart: Chart, data: &RunData) -> Result<String, Box<dyn Error>> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw(chart, &root, data)?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+fn draw<DB: DrawingBackend>(chart: Chart, root: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let body = root.titled(chart.title(), (FONT, 30).into_font().style(FontStyle::Bold))?;
+    match chart {
+        Chart::PlacementComparison => placement_comparison(&body, d),
+        Chart::IncomeFan => income_fan(&body, d),
+        Chart::Graduation => graduation(&body, d),
+        Chart::Deficit => deficit(&body, d),
+        Chart::Prices => prices(&body, d),
+        Chart::KubeStatus => kube_status(&body, d),
+        Chart::Map => map(&body, d),
+        Chart::Flock => flock(&body, d),
+    }
+}
+
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Draws the legend of a chart's labelled series in a corner.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, font_size))
+        .draw()?;
+    Ok(())
+}
+
+/// Splits an area into a grid of at least `n` panels.
+fn panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    n: usize,
+) -> Vec<DrawingArea<DB, Shift>> {
+    let (rows, cols) = match n {
+        0 | 1 => (1, 1),
+        2 => (1, 2),
+        3 | 4 => (2, 2),
+        5 | 6 => (2, 3),
+        _ => (3, n.div_ceil(3)),
+    };
+    area.split_evenly((rows, cols))
+}
+
+/// The largest finite value, or `fallback` if none.
+fn max_finite(values: impl IntoIterator<Item = f64>, fallback: f64) -> f64 {
+    let m = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if m.is_finite() && m > 0.0 {
+        m
+    } else {
+        fallback
+    }
+}
+
+fn min_finite(values: impl IntoIterator<Item = f64>) -> f64 {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Runs of consecutive defined points, so undefined weeks leave gaps instead of zeros.
+fn runs(points: impl IntoIterator<Item = (f64, f64)>) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (x, y) in points {
+        if y.is_finite() {
+            out.last_mut().expect("never empty").push((x, y));
+        } else if !out.last().expect("never empty").is_empty() {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// A band between two series, as polygons over the weeks where both are defined.
+fn bands(lower: &[f64], upper: &[f64]) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut current: Vec<(usize, f64, f64)> = Vec::new();
+    let mut flush = |current: &mut Vec<(usize, f64, f64)>| {
+        if current.len() > 1 {
+            let mut poly: Vec<(f64, f64)> =
+                current.iter().map(|&(t, _, hi)| (t as f64, hi)).collect();
+            poly.extend(current.iter().rev().map(|&(t, lo, _)| (t as f64, lo)));
+            out.push(poly);
+        }
+        current.clear();
+    };
+    for (t, (&lo, &hi)) in lower.iter().zip(upper).enumerate() {
+        if lo.is_finite() && hi.is_finite() {
+            current.push((t, lo, hi));
+        } else {
+            flush(&mut current);
+        }
+    }
+    flush(&mut current);
+    out
+}
+
+/// A chart over the weeks of the run, dates on the x axis.
+fn weekly_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    d: &RunData,
+    caption: &str,
+    y_max: f64,
+    y_min: f64,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn Error>,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let weeks = f64::from(d.scenario.weeks.max(2) - 1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(84)
+        .build_cartesian_2d(0.0..weeks, y_min..y_max)?;
+    let calendar = &d.calendar;
+    let date = |w: &f64| {
+        let t = w.round().clamp(0.0, weeks) as u32;
+        calendar.week_start(t).format("%b %Y").to_string()
+    };
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_labels(5)
+        .y_labels(6)
+        .x_label_formatter(&date)
+        .y_label_formatter(y_format)
+        .y_desc(y_desc)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    Ok(chart)
+}
+
+fn placement_comparison<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let metrics: [(usize, &str, bool); 4] = [
+        (sm::GRADUATED_SHARE, "Households graduated (%)", true),
+        (
+            sm::DEFICIT_REDUCTION_SHARE,
+            "Target regions' egg deficit covered (%)",
+            true,
+        ),
+        (
+            sm::BENEFIT_COST_RATIO,
+            "Benefit-cost ratio (payouts / cost, discounted)",
+            false,
+        ),
+        (
+            sm::KUBES_OPERATING_END_SHARE,
+            "KUBE still operating at the end (%)",
+            true,
+        ),
+    ];
+    let progs = d.programmes();
+    let names: Vec<String> = progs.iter().map(|p| p.name.clone()).collect();
+    for (panel, &(metric, caption, is_share)) in panels(area, 4).iter().zip(&metrics) {
+        let scale = if is_share { 100.0 } else { 1.0 };
+        let top = max_finite(
+            progs
+                .iter()
+                .flat_map(|p| [p.summary[metric].p95, p.summary[metric].mean]),
+            0.0,
+        ) * scale;
+        let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+        // Enough decimals that neighbouring ticks differ.
+        let decimals = if y_max < 0.05 {
+            3
+        } else if y_max < 0.5 {
+            2
+        } else if y_max < 5.0 {
+            1
+        } else {
+            0
+        };
+        let decimals = if is_share { decimals } else { decimals.max(2) };
+        let n = progs.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(panel)
+            .caption(caption, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(-0.5..n - 0.5, 0.0..y_max)?;
+        let y_format = |y: &f64| {
+            if is_share {
+                format!("{y:.decimals$}%")
+            } else {
+                format!("{y:.decimals$}")
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .x_labels(0)
+            .y_label_formatter(&y_format)
+            .label_style((FONT, 13))
+            .draw()?;
+        // Placement names under their bars, placed in pixels so every bar gets its label.
+        let base = panel.get_base_pixel();
+        for (i, name) in names.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+            let style =
+                TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            panel.draw(&Text::new(
+                name.clone(),
+                (x - base.0, y - base.1 + 8),
+                style,
+            ))?;
+        }
+        for (i, p) in progs.iter().enumerate() {
+            let s = p.summary[metric];
+            if s.mean.is_nan() {
+                continue;
+            }
+            let x = i as f64;
+            let c = color(i);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.32, 0.0), (x + 0.32, s.mean * scale)],
+                c.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, s.p05 * scale), (x, s.p95 * scale)],
+                BLACK.stroke_width(2),
+            )))?;
+            for y in [s.p05, s.p95] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x - 0.08, y * scale), (x + 0.08, y * scale)],
+                    BLACK.stroke_width(2),
+                )))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Per-capita monthly poverty line of a placement's households at week t: the regional
+/// lines weighted by households placed.
+fn poverty_line(d: &RunData, p: &PlacementResult, t: usize) -> f64 {
+    let regions = &d.scenario.regions.regions;
+    let (mut num, mut den) = (0.0, 0.0);
+    for (r, region) in regions.iter().enumerate() {
+        let households = p.region_summary[[r, rs::HOUSEHOLDS]].mean;
+        if households > 0.0 {
+            num += households * region.poverty_line_rp_per_capita_month;
+            den += households;
+        }
+    }
+    let g = growth(d.scenario.params.household.poverty_line_growth, t as f64);
+    if den > 0.0 { num / den * g } else { f64::NAN }
+}
+
+fn income_fan<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let progs = d.programmes();
+    let weeks = d.scenario.weeks as usize;
+    let y_max = max_finite(
+        progs
+            .iter()
+            .flat_map(|p| (0..weeks).map(move |t| p.program_weekly[[t, pw::INCOME_P90]].mean)),
+        1.0,
+    ) * 1.1;
+    for (i, (panel, p)) in panels(area, progs.len()).iter().zip(progs).enumerate() {
+        let mut chart = weekly_chart(
+            panel,
+            d,
+            &p.name,
+            y_max,
+            0.0,
+            "Rp per person per month",
+            &|y| compact(*y),
+        )?;
+        let c = color(i);
+        let p10: Vec<f64> = (0..weeks)
+            .map(|t| p.program_weekly[[t, pw::INCOME_P10]].mean)
+            .collect();
+        let p90: Vec<f64> = (0..weeks)
+            .map(|t| p.program_weekly[[t, pw::INCOME_P90]].mean)
+            .collect();
+        for band in bands(&p10, &p90) {
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.25).filled())))?;
+        }
+        for run in runs((0..weeks).map(|t| (t as f64, p.program_weekly[[t, pw::INCOME_P50]].mean)))
+        {
+            chart.draw_series(LineSeries::new(run, c.stroke_width(2)))?;
+        }
+        let line: Vec<(f64, f64)> = (0..weeks)
+            .map(|t| (t as f64, poverty_line(d, p, t)))
+            .filter(|v| v.1.is_finite())
+            .collect();
+        chart
+            .draw_series(DashedLineSeries::new(line, 8, 6, BLACK.stroke_width(2)))?
+            .label("poverty line")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 13)?;
+    }
+    Ok(())
+}
+
+fn graduation<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let progs = d.programmes();
+    let weeks = d.scenario.weeks as usize;
+    let at = |p: &PlacementResult, t: usize| p.program_weekly[[t, pw::GRADUATED_SHARE]];
+    let y_max = (max_finite(
+        progs
+            .iter()
+            .flat_map(|p| (0..weeks).map(move |t| at(p, t).p95 * 100.0)),
+        10.0,
+    ) * 1.1)
+        .min(100.0);
+    let mut chart = weekly_chart(
+        area,
+        d,
+        "Share of member households graduated",
+        y_max,
+        0.0,
+        "% of households",
+        &|y| format!("{y:.0}%"),
+    )?;
+    for (i, p) in progs.iter().enumerate() {
+        let c = color(i);
+        let lo: Vec<f64> = (0..weeks).map(|t| at(p, t).p05 * 100.0).collect();
+        let hi: Vec<f64> = (0..weeks).map(|t| at(p, t).p95 * 100.0).collect();
+        for band in bands(&lo, &hi) {
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
+        }
+        let mut first = true;
+        for run in runs((0..weeks).map(|t| (t as f64, at(p, t).mean * 100.0))) {
+            let series = chart.draw_series(LineSeries::new(run, c.stroke_width(3)))?;
+            if first {
+                series.label(p.name.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+                first = false;
+            }
+        }
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
+    Ok(())
+}
+
+/// Baseline against placement, one panel per placement, of a weekly series over the
+/// placement's target regions.
+fn baseline_against<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    y_desc: &str,
+    series: &dyn Fn(&PlacementResult, &[usize], usize) -> f64,
+    y_format: &dyn Fn(&f64) -> String,
+    from_zero: bool,
+    corner: SeriesLabelPosition,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let progs = d.programmes();
+    let weeks = d.scenario.weeks as usize;
+    for (i, (panel, p)) in panels(area, progs.len()).iter().zip(progs).enumerate() {
+        let targets = d.targets(p);
+        let base: Vec<f64> = (0..weeks)
+            .map(|t| series(d.baseline(), &targets, t))
+            .collect();
+        let with: Vec<f64> = (0..weeks).map(|t| series(p, &targets, t)).collect();
+        let top = max_finite(base.iter().chain(&with).copied(), 1.0);
+        let bottom = if from_zero {
+            0.0
+        } else {
+            min_finite(base.iter().chain(&with).copied())
+        };
+        let pad = ((top - bottom) * 0.1).max(top.abs() * 0.01).max(1e-9);
+        let y_min = if from_zero { 0.0 } else { bottom - pad };
+        let caption = format!(
+            "{} ({} target region{})",
+            p.name,
+            targets.len(),
+            if targets.len() == 1 { "" } else { "s" }
+        );
+        let mut chart = weekly_chart(panel, d, &caption, top + pad, y_min, y_desc, y_format)?;
+        let c = color(i);
+        for (values, style, name) in [
+            (&base, BASELINE.stroke_width(2), "baseline"),
+            (&with, c.stroke_width(2), p.name.as_str()),
+        ] {
+            let mut first = true;
+            for run in runs(values.iter().enumerate().map(|(t, &v)| (t as f64, v))) {
+                let s = chart.draw_series(LineSeries::new(run, style))?;
+                if first {
+                    s.label(name.to_string())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    first = false;
+                }
+            }
+        }
+        legend(&mut chart, corner.clone(), 13)?;
+    }
+    Ok(())
+}
+
+fn deficit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let tonnes = |p: &PlacementResult, targets: &[usize], t: usize| {
+        targets
+            .iter()
+            .map(|&r| p.region_weekly[[t, r, rw::DEFICIT_KG]].mean)
+            .sum::<f64>()
+            / 1000.0
+    };
+    baseline_against(
+        area,
+        d,
+        "tonnes of eggs per week",
+        &tonnes,
+        &|y| compact(*y),
+        true,
+        SeriesLabelPosition::LowerRight,
+    )
+}
+
+fn prices<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let price = |p: &PlacementResult, targets: &[usize], t: usize| {
+        let (mut num, mut den) = (0.0, 0.0);
+        for &r in targets {
+            let demand = p.region_weekly[[t, r, rw::DEMAND_KG]].mean;
+            num += demand * p.region_weekly[[t, r, rw::PRICE_RP_PER_KG]].mean;
+            den += demand;
+        }
+        if den > 0.0 { num / den } else { f64::NAN }
+    };
+    baseline_against(
+        area,
+        d,
+        "Rp per kg",
+        &price,
+        &|y| thousands(*y),
+        false,
+        SeriesLabelPosition::UpperLeft,
+    )
+}
+
+fn kube_status<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let progs = d.programmes();
+    let weeks = d.scenario.weeks as usize;
+    let statuses = [
+        ("active", RGBColor(0, 158, 115)),
+        ("resting", RGBColor(86, 180, 233)),
+        ("failed", RGBColor(213, 94, 0)),
+        ("closed", RGBColor(150, 150, 150)),
+    ];
+    for (panel, (i, p)) in panels(area, progs.len())
+        .iter()
+        .zip(progs.iter().enumerate())
+    {
+        // KUBE started by week t, from the placement's rollout.
+        let placement = d.scenario.placements.get(i);
+        let starts = placement.map(|p| p.start_weeks()).unwrap_or_default();
+        let started = |t: usize| starts.iter().filter(|&&s| (s as usize) <= t).count() as f64;
+        let counts: Vec<[f64; 4]> = (0..weeks)
+            .map(|t| {
+                let at = |m: usize| p.program_weekly[[t, m]].mean;
+                let (active, failed, closed) = (
+                    at(pw::ACTIVE_KUBES),
+                    at(pw::FAILED_KUBES),
+                    at(pw::CLOSED_KUBES),
+                );
+                let resting = (started(t) - active - failed - closed).max(0.0);
+                [active, resting, failed, closed]
+            })
+            .collect();
+        let top = max_finite(counts.iter().map(|c| c.iter().sum::<f64>()), 1.0) * 1.08;
+        let mut chart = weekly_chart(panel, d, &p.name, top, 0.0, "KUBE", &|y| thousands(*y))?;
+        // Stacked: draw the cumulative totals from the top layer down.
+        for layer in (0..4).rev() {
+            let (name, c) = statuses[layer];
+            let points: Vec<(f64, f64)> = counts
+                .iter()
+                .enumerate()
+                .map(|(t, v)| (t as f64, v[..=layer].iter().sum()))
+                .collect();
+            chart
+                .draw_series(AreaSeries::new(points, 0.0, c.mix(0.8).filled()))?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 13)?;
+    }
+    Ok(())
+}
+
+fn map<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let progs = d.programmes();
+    let regions = &d.scenario.regions.regions;
+    let base = d.baseline();
+    let deficit: Vec<f64> = (0..regions.len())
+        .map(|r| base.region_summary[[r, rs::DEFICIT_KG]].mean.max(0.0))
+        .collect();
+    let max_deficit = max_finite(deficit.iter().copied(), 1.0);
+    let lon = (
+        min_finite(regions.iter().map(|r| r.lon)) - 3.0,
+        max_finite(regions.iter().map(|r| r.lon), 0.0) + 3.0,
+    );
+    let lat = (
+        min_finite(regions.iter().map(|r| r.lat)) - 3.0,
+        max_finite(regions.iter().map(|r| r.lat), 0.0)
+            .max(min_finite(regions.iter().map(|r| r.lat)))
+            + 3.0,
+    );
+    for (panel, p) in panels(area, progs.len()).iter().zip(progs) {
+        let kubes: Vec<f64> = (0..regions.len())
+            .map(|r| p.region_summary[[r, rs::KUBES]].mean)
+            .collect();
+        let most = max_finite(kubes.iter().copied(), 1.0);
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("{} (darkest: {} KUBE)", p.name, thousands(most)),
+                (FONT, 18),
+            )
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(44)
+            .build_cartesian_2d(lon.0..lon.1, lat.0..lat.1)?;
+        chart
+            .configure_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .x_labels(5)
+            .y_labels(5)
+            .x_label_formatter(&|x| format!("{x:.0}°E"))
+            .y_label_formatter(&|y| {
+                if *y < 0.0 {
+                    format!("{:.0}°S", -y)
+                } else {
+                    format!("{y:.0}°N")
+                }
+            })
+            .label_style((FONT, 12))
+            .draw()?;
+        // Largest bubbles first so small ones stay visible on top.
+        let mut order: Vec<usize> = (0..regions.len()).collect();
+        order.sort_by(|&a, &b| deficit[b].total_cmp(&deficit[a]));
+        for r in order {
+            let radius = (3.0 + 22.0 * (deficit[r] / max_deficit).sqrt()) as i32;
+            let fill = if kubes[r] > 0.0 {
+                let f = (kubes[r] / most).clamp(0.0, 1.0);
+                let mixc = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f) as u8;
+                RGBColor(mixc(198, 8), mixc(219, 48), mixc(239, 107)).mix(0.9)
+            } else {
+                RGBColor(200, 200, 200).mix(0.6)
+            };
+            let at = (regions[r].lon, regions[r].lat);
+            chart.draw_series(std::iter::once(Circle::new(at, radius, fill.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                at,
+                radius,
+                RGBColor(80, 80, 80).stroke_width(1),
+            )))?;
+        }
+    }
+    Ok(())
+}
+
+fn flock<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let s = &d.scenario;
+    let f = &s.params.flock;
+    let breed = &s.breed;
+    let first = f.placement_age_weeks.min(breed.first_age_weeks);
+    let last = f.cull_age_weeks.max(breed.last_age_weeks()).max(first + 2);
+    let ages: Vec<u32> = (first..=last).collect();
+    let halves = area.split_evenly((1, 2));
+
+    let standard: Vec<(f64, f64)> = ages
+        .iter()
+        .map(|&a| (f64::from(a), breed.at(a).hen_day * 100.0))
+        .collect();
+    let scenario: Vec<(f64, f64)> = ages
+        .iter()
+        .map(|&a| {
+            (
+                f64::from(a),
+                breed.at(a).hen_day * f.production_factor * 100.0,
+            )
+        })
+        .collect();
+    let top = max_finite(standard.iter().chain(&scenario).map(|p| p.1), 1.0) * 1.1;
+    let mut chart = ChartBuilder::on(&halves[0])
+        .caption(format!("Lay rate, {}", breed.name), (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(f64::from(first)..f64::from(last), 0.0..top)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_desc("age (weeks)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc("hen-day (% of hens laying per day)")
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    let pairs = [
+        (standard, BASELINE, "breed standard"),
+        (scenario, PALETTE[0], "this scenario"),
+    ];
+    for (points, c, name) in &pairs {
+        let c = *c;
+        chart
+            .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+    }
+    legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
+
+    // Eggs per hen housed from placement: sum of survivors x 7 x hen-day.
+    let housed = |production: f64, mortality: f64| {
+        let mut alive = 1.0;
+        let mut eggs = 0.0;
+        let mut out = Vec::new();
+        for a in f.placement_age_weeks..=last.max(f.placement_age_weeks + 1) {
+            out.push((f64::from(a), eggs));
+            let c = breed.at(a);
+            eggs += alive * 7.0 * c.hen_day * production;
+            alive *= 1.0 - (c.weekly_mortality * mortality).min(1.0);
+        }
+        out
+    };
+    let standard = housed(1.0, 1.0);
+    let scenario = housed(f.production_factor, f.mortality_factor);
+    let top = max_finite(standard.iter().chain(&scenario).map(|p| p.1), 1.0) * 1.1;
+    let (x0, x1) = (
+        f64::from(f.placement_age_weeks),
+        standard.last().map_or(f64::from(last), |p| p.0),
+    );
+    let mut chart = ChartBuilder::on(&halves[1])
+        .caption("Eggs per hen housed since placement", (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1.max(x0 + 1.0), 0.0..top)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_desc("age (weeks)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc("eggs per hen placed")
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    let labels = [
+        (standard, BASELINE, "standard lay and mortality"),
+        (scenario, PALETTE[0], "with production x mortality factors"),
+    ];
+    for (points, c, name) in &labels {
+        let c = *c;
+        chart
+            .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+    }
+    let cull = f64::from(f.cull_age_weeks);
+    chart.draw_series(DashedLineSeries::new(
+        vec![(cull, 0.0), (cull, top)],
+        4,
+        4,
+        BLACK.stroke_width(1),
+    ))?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+    Ok(())
+}
