@@ -609,7 +609,7 @@ where
         "tonnes of eggs per week",
         &tonnes,
         &|y| compact(*y),
-        true,
+        false,
         SeriesLabelPosition::LowerRight,
     )
 }
