@@ -93,10 +93,10 @@ impl Regions {
                 return Err(row.error("population", "must be more than 0"));
             }
             let household_size = row.number_in("poor_household_size", non_negative.clone())?;
-            if household_size < 1.0 {
+            if !(1.0..=50.0).contains(&household_size) {
                 return Err(row.error(
                     "poor_household_size",
-                    format!("{household_size} is out of range: a household has at least 1 person"),
+                    format!("{household_size} is out of range: must be from 1 to 50 people"),
                 ));
             }
             regions.push(Region {

@@ -31,6 +31,11 @@ pub fn ar1(previous: f64, rho: f64, sigma: f64, innovation: f64) -> f64 {
     rho * previous + sigma * innovation
 }
 
+/// [`ar1`] in single precision, for the million household income shocks.
+pub fn ar1_f32(previous: f32, rho: f32, sigma: f32, innovation: f32) -> f32 {
+    rho * previous + sigma * innovation
+}
+
 /// Two AR(1) log-price deviations with correlated standard normal innovations, both 0 at
 /// week 0: `x_t = rho x_(t-1) + sigma e1`, `z_t = rho_f z_(t-1) + sigma_f e2`.
 pub fn price_deviations(
@@ -147,6 +152,22 @@ pub struct KubeLuck {
 }
 
 impl KubeLuck {
+    /// Appends another block's KUBE after this one's.
+    pub fn append(&mut self, mut other: KubeLuck) {
+        self.production_factor.append(&mut other.production_factor);
+        self.mortality_factor.append(&mut other.mortality_factor);
+        self.outbreak_weeks_left
+            .append(&mut other.outbreak_weeks_left);
+        self.outbreak_rng.append(&mut other.outbreak_rng);
+        self.mortality_rng.append(&mut other.mortality_rng);
+        self.severity_rng.append(&mut other.severity_rng);
+        self.outbreaks.append(&mut other.outbreaks);
+        self.first_outbreak_week
+            .append(&mut other.first_outbreak_week);
+        self.last_outbreak_week
+            .append(&mut other.last_outbreak_week);
+    }
+
     /// `keys[k]` is KUBE k's (region index, index within region).
     pub fn draw(
         s: &Scenario,
@@ -188,9 +209,13 @@ impl KubeLuck {
 /// Per-household stochastic state.
 #[derive(Debug, Clone)]
 pub struct HouseholdLuck {
-    /// The transitory log-income deviation `e_i(t)`, 0 at week 0.
-    pub transitory: Vec<f64>,
-    pub rng: Vec<Pcg64>,
+    /// The transitory log-income deviation `e_i(t)`, 0 at week 0, per household (f32: see
+    /// the household pass). Zeros in deterministic mode.
+    pub transitory: Vec<f32>,
+    /// Per KUBE: the stream of its members' weekly income shocks, drawn member by member
+    /// every week whatever the KUBE's state, so member i of KUBE j of a region meets the
+    /// same shocks in every placement. Placeholders in deterministic mode (never drawn).
+    pub income_rng: Vec<Pcg64>,
 }
 
 #[cfg(test)]

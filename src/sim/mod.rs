@@ -6,6 +6,8 @@
 //! identical for any thread count.
 
 pub mod cancel;
+pub mod households;
+pub mod kube_pass;
 pub mod luck;
 pub mod outcome;
 pub mod path;

@@ -5,9 +5,10 @@
 //! j-th KUBE of a region therefore meets the same luck in every placement (common random
 //! numbers), and results do not depend on threads or on the order entities are visited.
 //!
-//! The generator is PCG-64 (`rand_pcg::Pcg64`, 32 bytes of state, so a million households
-//! can each keep their own). Its 128-bit state and 128-bit stream selector are derived
-//! from the key by SplitMix64 mixing, so every key gets its own sequence.
+//! The generator is PCG-64 (`rand_pcg::Pcg64`, 32 bytes of state): its 128-bit state and
+//! stream selector are derived from the key by SplitMix64 mixing, so every key gets its
+//! own sequence. Households' weekly income shocks come from their KUBE's stream, member by
+//! member, so a million households need a hundred thousand generators, not a million.
 
 use rand_pcg::Pcg64;
 
@@ -24,12 +25,14 @@ pub enum Kind {
     Mortality = 3,
     /// The share of hens an outbreak kills.
     OutbreakSeverity = 4,
-    /// A household's size, permanent and transitory income.
+    /// A household's size and permanent income, drawn once.
     Household = 5,
     /// The replicate's egg and feed price deviations.
     Prices = 6,
     /// A region's avian-influenza waves.
     Waves = 7,
+    /// Weekly transitory income shocks of a KUBE's member households.
+    IncomeShocks = 8,
 }
 
 /// Whom a stream's draws concern.
@@ -63,8 +66,8 @@ fn hash_code(code: &str) -> u64 {
     })
 }
 
-/// The generator for one purpose and one entity of one replicate.
-pub fn stream(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> Pcg64 {
+/// The 64-bit key of one purpose and one entity of one replicate.
+pub fn key(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> u64 {
     let (tag, a, b, c) = match entity {
         Entity::Replicate => (1u64, 0, 0, 0),
         Entity::Region(code) => (2, hash_code(code), 0, 0),
@@ -75,11 +78,16 @@ pub fn stream(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> Pcg64 {
             member,
         } => (4, hash_code(region), u64::from(kube), u64::from(member)),
     };
-    // Absorb the key word by word; each word passes through the mixer with the state.
     let mut h = 0x9e37_79b9_7f4a_7c15u64;
     for word in [seed, u64::from(replicate), kind as u64, tag, a, b, c] {
         h = mix(h.wrapping_add(0x9e37_79b9_7f4a_7c15) ^ word);
     }
+    h
+}
+
+/// The generator for one purpose and one entity of one replicate.
+pub fn stream(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> Pcg64 {
+    let h = key(seed, replicate, kind, entity);
     let words: [u64; 4] = std::array::from_fn(|i| {
         mix(h.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
     });

@@ -10,25 +10,26 @@ use ndarray::{Array2, Array3};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
+use rayon::prelude::*;
+
+use super::households;
+use super::kube_pass;
 use super::luck::{self, HouseholdLuck, KubeLuck, Shocks};
 use super::path::Path;
 use super::rng::{Entity, Kind, stream};
 use super::state::{Households, Kubes, NOT_GRADUATED};
-use crate::data::{CurvePoint, RegionId};
+use crate::data::RegionId;
 use crate::metrics::{program_weekly as pw, ratio, region_weekly as rw};
-use crate::model::flock::{self, Status, WeekPrices};
+use crate::model::flock::Status;
 use crate::model::{household, market};
 use crate::scenario::{Placement, Scenario};
-use crate::stats::quantile_select;
+use crate::stats::Bands;
 
 /// What stochastic mode needs to draw one replicate.
 pub struct Draws<'a> {
     pub replicate: u32,
     pub shocks: &'a Shocks,
 }
-
-/// Cap on hen-day x production factor in stochastic mode (MODEL.md 5).
-const MAX_LAY_RATE: f64 = 0.98;
 
 /// Horizon totals of one run, the raw material of `summary.csv` and `region_summary.csv`.
 #[derive(Debug, Clone, Default)]
@@ -70,10 +71,10 @@ pub struct Run {
 }
 
 /// KUBE region, start week and (region index, index within region), region by region.
-struct Layout {
-    kubes_per_region: Vec<u32>,
-    kubes: Kubes,
-    keys: Vec<(usize, u32)>,
+pub struct Layout {
+    pub kubes_per_region: Vec<u32>,
+    pub kubes: Kubes,
+    pub keys: Vec<(usize, u32)>,
 }
 
 fn place(s: &Scenario, placement: Option<&Placement>) -> Layout {
@@ -102,7 +103,7 @@ fn init_households(
     s: &Scenario,
     layout: &Layout,
     draws: Option<&Draws>,
-) -> (Households, Option<HouseholdLuck>) {
+) -> (Households, HouseholdLuck) {
     let members = s.params.kube.members;
     let h = &s.params.household;
     let sigma = h.income_dispersion_sigma;
@@ -112,34 +113,47 @@ fn init_households(
     let n = layout.keys.len() * members as usize;
     let mut out = Households {
         baseline_month_rp: Vec::with_capacity(n),
-        size: Vec::with_capacity(n),
-        line_month_rp: Vec::with_capacity(n),
+        size_people: Vec::with_capacity(if draws.is_some() { n } else { 0 }),
         smoothed_rp: vec![0.0; n],
         weeks_above: vec![0; n],
         graduated_week: vec![NOT_GRADUATED; n],
     };
-    let mut luck = draws.map(|_| HouseholdLuck {
+    let mut luck = HouseholdLuck {
         transitory: vec![0.0; n],
-        rng: Vec::with_capacity(n),
-    });
+        income_rng: Vec::with_capacity(layout.keys.len()),
+    };
     for &(r, index) in &layout.keys {
         let region = &s.regions.regions[r];
         let line = region.poverty_line_rp_per_capita_month;
+        luck.income_rng.push(match draws {
+            Some(d) => stream(
+                s.seed,
+                d.replicate,
+                Kind::IncomeShocks,
+                Entity::Kube {
+                    region: &region.code,
+                    index,
+                },
+            ),
+            None => rand_pcg::Pcg64::new(0, 1),
+        });
         for member in 0..members {
-            let (size, spread) = match (draws, luck.as_mut()) {
-                (Some(d), Some(luck)) => {
+            let (size, spread) = match draws {
+                Some(d) => {
                     let entity = Entity::Household {
                         region: &region.code,
                         kube: index,
                         member,
                     };
                     let mut rng = stream(s.seed, d.replicate, Kind::Household, entity);
-                    let size = luck::household_size(region.poor_household_size, &mut rng);
+                    // Whole people; regions' mean sizes are at most 50 (validated), so u8 holds them.
+                    let size =
+                        luck::household_size(region.poor_household_size, &mut rng).min(255.0);
                     let u: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    luck.rng.push(rng);
+                    out.size_people.push(size as u8);
                     (size, (u - sigma * sigma / 2.0).exp())
                 }
-                _ => (region.poor_household_size, spread[member as usize]),
+                None => (region.poor_household_size, spread[member as usize]),
             };
             out.baseline_month_rp.push(household::baseline_income_month(
                 h.baseline_income_ratio,
@@ -147,26 +161,9 @@ fn init_households(
                 size,
                 spread,
             ));
-            out.size.push(size);
-            out.line_month_rp.push(line * size);
         }
     }
     (out, luck)
-}
-
-/// The curve point a KUBE lays at this week, with stochastic management and outbreaks:
-/// hen-day x production factor x management, capped at 0.98, cut during an outbreak.
-fn stochastic_curve(curve: CurvePoint, s: &Scenario, luck: &KubeLuck, k: usize) -> CurvePoint {
-    let p = &s.params;
-    let mut lay =
-        (curve.hen_day * p.flock.production_factor * luck.production_factor[k]).min(MAX_LAY_RATE);
-    if luck.outbreak_weeks_left[k] > 0 {
-        lay *= 1.0 - p.stochastic.outbreak_production_drop;
-    }
-    CurvePoint {
-        hen_day: lay,
-        ..curve
-    }
 }
 
 /// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
@@ -184,8 +181,9 @@ pub fn simulate(
     let members = p.kube.members as usize;
     let layout = place(s, placement);
     let (mut households, mut household_luck) = init_households(s, &layout, draws);
-    let mut luck = draws.map(|d| KubeLuck::draw(s, d.replicate, &s.regions, &layout.keys));
-    let mut kubes = layout.kubes;
+    let (kube_region, start_week) = (layout.kubes.region.clone(), layout.kubes.start_week.clone());
+    let n_kubes = kube_region.len();
+    let mut blocks = kube_pass::blocks(s, &layout, draws);
     let whole_hens = draws.is_some();
     let alpha = household::ema_alpha(p.household.smoothing_weeks);
     let h0 = f64::from(p.flock.hens_per_kube);
@@ -202,8 +200,22 @@ pub fn simulate(
     let mut kube_supply_kg = vec![0.0; n_regions];
     let mut price_rp_per_kg = vec![0.0; n_regions];
     let mut feed_rp_per_kg = vec![0.0; n_regions];
-    let mut severity = vec![0.0; kubes.len()];
-    let mut income_pc_month = Vec::with_capacity(households.len());
+    let mut payout_rp = vec![0.0; n_kubes];
+    let mut income_pc_month = vec![0.0; households.len()];
+    let mut tallies = households::tallies(n_kubes);
+    let mut bands = Bands::new();
+    let region_line: Vec<f64> = s
+        .regions
+        .regions
+        .iter()
+        .map(|r| r.poverty_line_rp_per_capita_month)
+        .collect();
+    let region_size: Vec<f64> = s
+        .regions
+        .regions
+        .iter()
+        .map(|r| r.poor_household_size)
+        .collect();
     let mut started_households: u64 = 0;
     let mut graduated: u64 = 0;
 
@@ -211,67 +223,29 @@ pub fn simulate(
         if super::cancel::requested() {
             break; // the run is abandoned; what it holds is never written
         }
-        let week = t as u32;
         let food_index = path.food_index[t];
         let discount = path.discount[t];
         let mut program_cost_rp = 0.0;
 
-        // 1. Start of week, outbreaks, and eggs laid: K_r(t).
+        // 1. Start of week, outbreaks, and eggs laid: K_r(t), block by block in parallel,
+        // summed in block order.
+        let ctx = kube_pass::Context {
+            s,
+            t,
+            food_index,
+            whole_hens,
+            draws,
+            h0,
+        };
+        blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
         kube_supply_kg.fill(0.0);
-        for k in 0..kubes.len() {
-            let mut kube = kubes.get(k);
-            let start = flock::begin_week(
-                &mut kube,
-                week,
-                kubes.start_week[k],
-                &p.flock,
-                &p.kube,
-                food_index,
-                whole_hens,
-            );
-            if start.started {
-                program_cost_rp += p.program.capex_rp_per_kube
-                    + h0 * p.flock.pullet_price_rp * food_index
-                    + p.kube.working_capital_rp;
-                totals.started_kubes += 1;
-                started_households += members as u64;
+        for b in &blocks {
+            for (total, part) in kube_supply_kg.iter_mut().zip(&b.supply_kg) {
+                *total += part;
             }
-            kubes.total_restock_rp[k] += start.restock_cost_rp;
-            kubes.payout_rp[k] = start.closing_payout_rp;
-            let mut curve = s.breed.at(kube.age_weeks);
-            let mut production_factor = p.flock.production_factor;
-            if let (Some(luck), Some(d)) = (luck.as_mut(), draws) {
-                if start.restock_hens > 0.0 {
-                    luck.outbreak_weeks_left[k] = 0; // a new flock starts healthy
-                }
-                // One uniform every week, whatever the state: common random numbers.
-                let u: f64 = luck.outbreak_rng[k].random();
-                severity[k] = 0.0;
-                let wave = d.shocks.wave[[t, kubes.region[k].index()]];
-                let prob = if wave {
-                    sp.wave_outbreak_prob_week
-                } else {
-                    sp.outbreak_prob_week
-                };
-                if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
-                    luck.outbreaks[k] += 1;
-                    luck.first_outbreak_week[k] = luck.first_outbreak_week[k].min(week);
-                    luck.last_outbreak_week[k] = week;
-                    luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
-                    severity[k] = luck::outbreak_severity(
-                        sp.outbreak_mortality_mean,
-                        sp.outbreak_mortality_concentration,
-                        &mut luck.severity_rng[k],
-                    );
-                }
-                curve = stochastic_curve(curve, s, luck, k);
-                production_factor = 1.0;
-            }
-            if kube.status == Status::Active && kube.hens > 0.0 {
-                kube_supply_kg[kubes.region[k].index()] +=
-                    flock::produce(kube.hens, curve, production_factor).egg_kg;
-            }
-            kubes.set(k, kube);
+            program_cost_rp += b.program_cost_rp;
+            totals.started_kubes += b.started;
+            started_households += b.started * members as u64;
         }
 
         // 2. The market: self-sufficiency, price, deficit; the feed price.
@@ -310,131 +284,57 @@ pub fn simulate(
             row[rw::PRICE_RP_PER_KG] = price;
         }
 
-        // 3. Sales, costs, deaths, culling, payouts.
+        // 3. Sales, costs, deaths, culling, payouts, block by block in parallel.
+        blocks
+            .par_iter_mut()
+            .for_each(|b| b.settle(&ctx, &price_rp_per_kg, &feed_rp_per_kg));
         let mut flows = [0.0; pw::NAMES.len()];
-        // `k` indexes every vector of the struct-of-arrays state, not just one.
-        #[allow(clippy::needless_range_loop)]
-        for k in 0..kubes.len() {
-            let mut kube = kubes.get(k);
-            if kube.status == Status::Active {
-                let r = kubes.region[k].index();
-                let curve = s.breed.at(kube.age_weeks);
-                let (production, survivors) = match luck.as_mut() {
-                    None => (
-                        flock::produce(kube.hens, curve, p.flock.production_factor),
-                        flock::survivors(
-                            kube.hens,
-                            curve.weekly_mortality,
-                            p.flock.mortality_factor,
-                        ),
-                    ),
-                    Some(luck) => {
-                        let laying = stochastic_curve(curve, s, luck, k);
-                        let death_rate = (curve.weekly_mortality
-                            * p.flock.mortality_factor
-                            * luck.mortality_factor[k])
-                            .min(1.0);
-                        let mut alive = kube.hens
-                            - luck::binomial(kube.hens, death_rate, &mut luck.mortality_rng[k]);
-                        if severity[k] > 0.0 {
-                            alive -= luck::binomial(alive, severity[k], &mut luck.severity_rng[k]);
-                        }
-                        (flock::produce(kube.hens, laying, 1.0), alive)
-                    }
-                };
-                let prices = WeekPrices {
-                    egg_rp_per_kg: price_rp_per_kg[r],
-                    farmgate_share: p.market.farmgate_share,
-                    feed_rp_per_kg: feed_rp_per_kg[r],
-                    food_index,
-                };
-                flows[pw::ACTIVE_KUBES] += 1.0;
-                let settled = flock::settle(
-                    &mut kube,
-                    &production,
-                    survivors,
-                    &prices,
-                    &p.flock,
-                    &p.kube,
-                );
-                flows[pw::EGGS_KG] += production.egg_kg;
-                flows[pw::REVENUE_RP] += settled.revenue_rp;
-                flows[pw::COST_RP] += settled.cost_rp;
-                kubes.payout_rp[k] += settled.payout_rp;
-                kubes.total_net_rp[k] += settled.net_rp;
-                kubes.total_flock_sales_rp[k] += settled.flock_sales_rp;
-                kubes.total_written_off_rp[k] += settled.written_off_rp;
-                kubes.set(k, kube);
-                program_cost_rp += p.program.mentoring_rp_per_kube_week;
-            } else if kube.status == Status::Resting {
-                program_cost_rp += p.program.mentoring_rp_per_kube_week;
+        for b in &blocks {
+            for (total, part) in flows.iter_mut().zip(&b.flows) {
+                *total += part;
             }
-            if let Some(luck) = luck.as_mut() {
-                luck.outbreak_weeks_left[k] = luck.outbreak_weeks_left[k].saturating_sub(1);
-            }
-            kubes.total_payout_rp[k] += kubes.payout_rp[k];
-            flows[pw::PAYOUT_RP] += kubes.payout_rp[k];
-            flows[pw::HENS] += kube.hens;
-            flows[pw::CASH_RP] += kube.cash_rp;
-            match kube.status {
-                Status::Failed => flows[pw::FAILED_KUBES] += 1.0,
-                Status::Closed => flows[pw::CLOSED_KUBES] += 1.0,
-                _ => {}
-            }
+            program_cost_rp += b.program_cost_rp;
+            payout_rp[b.first..b.first + b.kubes.len()].copy_from_slice(&b.kubes.payout_rp);
         }
         totals.payouts_rp += flows[pw::PAYOUT_RP];
         totals.npv_payouts_rp += flows[pw::PAYOUT_RP] * discount;
         totals.program_cost_rp += program_cost_rp;
         totals.npv_program_cost_rp += program_cost_rp * discount;
 
-        // 4. Households: income, smoothing, the line, graduation.
-        let income_index = path.income_index[t];
-        let line_index = path.poverty_line_index[t];
-        let threshold = p.household.graduation_threshold;
-        let mut above: u64 = 0;
-        income_pc_month.clear();
-        for k in 0..kubes.len() {
-            let payout_each = kubes.payout_rp[k] / members as f64;
-            for h in k * members..(k + 1) * members {
-                let mut shock = 1.0;
-                if let Some(hl) = household_luck.as_mut() {
-                    // e_i(t) runs from week 0 whether or not the KUBE has started, so a
-                    // family's own income path is the same in every placement.
-                    if t > 0 {
-                        let e: f64 = hl.rng[h].sample(StandardNormal);
-                        hl.transitory[h] =
-                            luck::ar1(hl.transitory[h], sp.income_rho, sp.income_sigma, e);
-                    }
-                    shock = hl.transitory[h].exp();
-                }
-                if week < kubes.start_week[k] {
-                    continue;
-                }
-                let baseline =
-                    household::weekly(households.baseline_month_rp[h] * shock * income_index);
-                let mut progress = households.progress(h);
-                if week == kubes.start_week[k] {
-                    progress.smoothed_rp = baseline;
-                }
-                let line = household::weekly(households.line_month_rp[h] * line_index);
-                let result = household::step(
-                    &mut progress,
-                    week,
-                    baseline + payout_each,
-                    alpha,
-                    threshold * line,
-                    p.household.graduation_weeks,
-                );
-                households.set_progress(h, progress);
-                above += u64::from(result.above);
-                graduated += u64::from(result.graduated_now);
-                income_pc_month.push(progress.smoothed_rp / households.size[h] * 52.0 / 12.0);
-            }
-        }
+        // 4. Households: income, smoothing, the line, graduation (in parallel chunks).
+        let week_inputs = households::Week {
+            t,
+            income_index: path.income_index[t],
+            line_index: path.poverty_line_index[t],
+            threshold: p.household.graduation_threshold,
+            alpha,
+            graduation_weeks: p.household.graduation_weeks,
+            members,
+            stochastic: draws.is_some(),
+            income_rho: sp.income_rho as f32,
+            income_sigma: sp.income_sigma as f32,
+            kube_region: &kube_region,
+            start_week: &start_week,
+            payout_rp: &payout_rp,
+            region_line: &region_line,
+            region_size: &region_size,
+            bands: &bands,
+        };
+        let (above, graduated_now) = households::step(
+            &mut households,
+            &mut household_luck,
+            &mut income_pc_month,
+            &mut tallies,
+            &week_inputs,
+        );
+        graduated += graduated_now;
+        // Started households are a prefix: start weeks never decrease with the KUBE number.
+        let started_data = &mut income_pc_month[..started_households as usize];
+        let [p10, p50, p90] = bands.quantiles([0.1, 0.5, 0.9], started_data, &mut tallies);
         let started = started_households as f64;
-        flows[pw::INCOME_P10] = quantile_select(&mut income_pc_month, 0.1);
-        flows[pw::INCOME_P50] = quantile_select(&mut income_pc_month, 0.5);
-        flows[pw::INCOME_P90] = quantile_select(&mut income_pc_month, 0.9);
+        flows[pw::INCOME_P10] = p10;
+        flows[pw::INCOME_P50] = p50;
+        flows[pw::INCOME_P90] = p90;
         flows[pw::ABOVE_LINE_SHARE] = ratio(above as f64, started);
         flows[pw::GRADUATED_SHARE] = ratio(graduated as f64, started);
         program_weekly
@@ -443,6 +343,7 @@ pub fn simulate(
     }
 
     // Horizon totals.
+    let (kubes, luck) = kube_pass::flatten(blocks);
     let horizon = s.weeks;
     let mut participation_weeks: u64 = 0;
     for k in 0..kubes.len() {
@@ -463,7 +364,7 @@ pub fn simulate(
             let g = households.graduated_week[h];
             if g != NOT_GRADUATED {
                 totals.graduated_per_region[r] += 1;
-                totals.weeks_to_graduation.push(g - start + 1);
+                totals.weeks_to_graduation.push(u32::from(g) - start + 1);
             }
         }
     }

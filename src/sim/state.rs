@@ -2,7 +2,6 @@
 
 use crate::data::RegionId;
 use crate::model::flock::{Kube, Status};
-use crate::model::household::Progress;
 
 /// Every KUBE of one placement: one vector per field, indexed by KUBE number.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +48,25 @@ impl Kubes {
         self.region.len()
     }
 
+    /// Appends another state's KUBE after this one's.
+    pub fn append(&mut self, mut other: Kubes) {
+        self.region.append(&mut other.region);
+        self.start_week.append(&mut other.start_week);
+        self.status.append(&mut other.status);
+        self.hens.append(&mut other.hens);
+        self.age_weeks.append(&mut other.age_weeks);
+        self.cash_rp.append(&mut other.cash_rp);
+        self.rest_weeks_left.append(&mut other.rest_weeks_left);
+        self.payout_rp.append(&mut other.payout_rp);
+        self.total_net_rp.append(&mut other.total_net_rp);
+        self.total_payout_rp.append(&mut other.total_payout_rp);
+        self.total_flock_sales_rp
+            .append(&mut other.total_flock_sales_rp);
+        self.total_restock_rp.append(&mut other.total_restock_rp);
+        self.total_written_off_rp
+            .append(&mut other.total_written_off_rp);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.region.is_empty()
     }
@@ -73,43 +91,33 @@ impl Kubes {
 }
 
 /// Every member household of one placement; household `k * M + i` is member `i` of KUBE `k`.
+///
+/// Kept lean because a national run walks a million of them every week and the pass is
+/// bound by memory traffic: the poverty line and (in deterministic mode) the size come from
+/// the household's region, weeks fit in `u16` (horizons stop at 5,200 weeks).
 #[derive(Debug, Clone, Default)]
 pub struct Households {
-    /// Baseline monthly income `y_i` at t = 0.
+    /// Baseline monthly income `y_i` at t = 0, size and permanent income included.
     pub baseline_month_rp: Vec<f64>,
-    /// Household size.
-    pub size: Vec<f64>,
-    /// `poverty_line_r * n`: the household's monthly line at t = 0.
-    pub line_month_rp: Vec<f64>,
+    /// Household size in people (stochastic mode); empty in deterministic mode, where every
+    /// household has its region's mean size.
+    pub size_people: Vec<u8>,
+    /// Smoothed weekly income `S(t)`.
     pub smoothed_rp: Vec<f64>,
-    pub weeks_above: Vec<u32>,
-    /// Week of graduation, `u32::MAX` if not (yet) graduated.
-    pub graduated_week: Vec<u32>,
+    pub weeks_above: Vec<u16>,
+    /// Week of graduation, [`NOT_GRADUATED`] if not (yet) graduated.
+    pub graduated_week: Vec<u16>,
 }
 
 /// `graduated_week` of a household that has not graduated.
-pub const NOT_GRADUATED: u32 = u32::MAX;
+pub const NOT_GRADUATED: u16 = u16::MAX;
 
 impl Households {
     pub fn len(&self) -> usize {
-        self.size.len()
+        self.baseline_month_rp.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.size.is_empty()
-    }
-
-    pub fn progress(&self, h: usize) -> Progress {
-        Progress {
-            smoothed_rp: self.smoothed_rp[h],
-            weeks_above: self.weeks_above[h],
-            graduated_week: Some(self.graduated_week[h]).filter(|&w| w != NOT_GRADUATED),
-        }
-    }
-
-    pub fn set_progress(&mut self, h: usize, p: Progress) {
-        self.smoothed_rp[h] = p.smoothed_rp;
-        self.weeks_above[h] = p.weeks_above;
-        self.graduated_week[h] = p.graduated_week.unwrap_or(NOT_GRADUATED);
+        self.baseline_month_rp.is_empty()
     }
 }

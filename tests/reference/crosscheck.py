@@ -52,7 +52,7 @@ for case in range(N):
         toml += ['[[placement]]', f'name = "p{p}"']
         s = rng.choice(['explicit', 'proportional', 'equal'])
         if s == 'explicit':
-            alloc = ', '.join(f'"{n}" = {rng.randint(0, 6)}' for n in rng.sample(names, rng.randint(1, len(names))))
+            alloc = ', '.join(f'"{n}" = {rng.randint(1, 6)}' for n in rng.sample(names, rng.randint(1, len(names))))
             toml += ['strategy = "explicit"', f'allocation = {{ {alloc}, "{names[0]}" = 1 }}' if names[0] not in alloc else f'allocation = {{ {alloc} }}']
         else:
             toml += [f'strategy = "{s}"', f'kubes = {rng.randint(1, 15)}']

@@ -1,0 +1,250 @@
+//! The KUBE passes of a week (MODEL.md 4.3 and 5), in parallel over fixed blocks.
+//!
+//! KUBE are kept in blocks of [`BLOCK_KUBES`] consecutive KUBE, each block a small
+//! struct-of-arrays state of its own. Blocks run in parallel and report partial sums
+//! (regional egg supply, programme cost, flows) that the week adds up in block order, so
+//! results do not depend on the number of threads. Block boundaries depend only on the
+//! placement.
+
+use rand::RngExt;
+
+use super::households::CHUNK_KUBES;
+use super::luck::{self, KubeLuck};
+use super::run::{Draws, Layout};
+use super::state::Kubes;
+use crate::data::CurvePoint;
+use crate::metrics::program_weekly as pw;
+use crate::model::flock::{self, Status, WeekPrices};
+use crate::scenario::Scenario;
+
+/// KUBE per block: the household pass's chunk, so both cut the KUBE the same way.
+pub const BLOCK_KUBES: usize = CHUNK_KUBES;
+
+/// Cap on hen-day x production factor in stochastic mode (MODEL.md 5).
+const MAX_LAY_RATE: f64 = 0.98;
+
+/// What a KUBE's week depends on besides its own state.
+pub struct Context<'a> {
+    pub s: &'a Scenario,
+    pub t: usize,
+    pub food_index: f64,
+    /// Stochastic mode: whole pullets when restocking.
+    pub whole_hens: bool,
+    pub draws: Option<&'a Draws<'a>>,
+    /// Hens per KUBE at start, `H0`.
+    pub h0: f64,
+}
+
+/// A block of consecutive KUBE with its state and this week's partial sums.
+pub struct Block {
+    /// Number of the block's first KUBE.
+    pub first: usize,
+    pub kubes: Kubes,
+    pub luck: Option<KubeLuck>,
+    /// This week's outbreak severity per KUBE (0: no outbreak).
+    severity: Vec<f64>,
+    /// This week's eggs per region from this block, kg.
+    pub supply_kg: Vec<f64>,
+    pub flows: [f64; pw::NAMES.len()],
+    pub program_cost_rp: f64,
+    /// KUBE that started this week.
+    pub started: u64,
+}
+
+/// Cuts a placement's KUBE into blocks and draws each block's luck (stochastic mode).
+pub fn blocks(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> Vec<Block> {
+    let n = layout.keys.len();
+    (0..n.div_ceil(BLOCK_KUBES))
+        .map(|b| {
+            let range = b * BLOCK_KUBES..((b + 1) * BLOCK_KUBES).min(n);
+            let kubes = Kubes::new(
+                layout.kubes.region[range.clone()].to_vec(),
+                layout.kubes.start_week[range.clone()].to_vec(),
+            );
+            let luck = draws
+                .map(|d| KubeLuck::draw(s, d.replicate, &s.regions, &layout.keys[range.clone()]));
+            Block {
+                first: range.start,
+                severity: vec![0.0; range.len()],
+                supply_kg: vec![0.0; s.regions.len()],
+                flows: [0.0; pw::NAMES.len()],
+                program_cost_rp: 0.0,
+                started: 0,
+                kubes,
+                luck,
+            }
+        })
+        .collect()
+}
+
+/// Joins the blocks back into one state, in KUBE order.
+pub fn flatten(blocks: Vec<Block>) -> (Kubes, Option<KubeLuck>) {
+    let mut kubes = Kubes::default();
+    let mut luck: Option<KubeLuck> = None;
+    for b in blocks {
+        kubes.append(b.kubes);
+        if let Some(l) = b.luck {
+            match luck.as_mut() {
+                Some(all) => all.append(l),
+                None => luck = Some(l),
+            }
+        }
+    }
+    (kubes, luck)
+}
+
+/// The curve point a KUBE lays at this week, with stochastic management and outbreaks:
+/// hen-day x production factor x management, capped at 0.98, cut during an outbreak.
+fn stochastic_curve(curve: CurvePoint, s: &Scenario, luck: &KubeLuck, k: usize) -> CurvePoint {
+    let p = &s.params;
+    let mut lay =
+        (curve.hen_day * p.flock.production_factor * luck.production_factor[k]).min(MAX_LAY_RATE);
+    if luck.outbreak_weeks_left[k] > 0 {
+        lay *= 1.0 - p.stochastic.outbreak_production_drop;
+    }
+    CurvePoint {
+        hen_day: lay,
+        ..curve
+    }
+}
+
+impl Block {
+    /// Start of week (start, restock or close), outbreaks, and the eggs laid.
+    pub fn begin(&mut self, c: &Context) {
+        let (s, p, sp) = (c.s, &c.s.params, &c.s.params.stochastic);
+        let week = c.t as u32;
+        self.supply_kg.fill(0.0);
+        self.program_cost_rp = 0.0;
+        self.started = 0;
+        for k in 0..self.kubes.len() {
+            let mut kube = self.kubes.get(k);
+            let start = flock::begin_week(
+                &mut kube,
+                week,
+                self.kubes.start_week[k],
+                &p.flock,
+                &p.kube,
+                c.food_index,
+                c.whole_hens,
+            );
+            if start.started {
+                self.program_cost_rp += p.program.capex_rp_per_kube
+                    + c.h0 * p.flock.pullet_price_rp * c.food_index
+                    + p.kube.working_capital_rp;
+                self.started += 1;
+            }
+            self.kubes.total_restock_rp[k] += start.restock_cost_rp;
+            self.kubes.payout_rp[k] = start.closing_payout_rp;
+            let mut curve = s.breed.at(kube.age_weeks);
+            let mut production_factor = p.flock.production_factor;
+            if let (Some(luck), Some(d)) = (self.luck.as_mut(), c.draws) {
+                if start.restock_hens > 0.0 {
+                    luck.outbreak_weeks_left[k] = 0; // a new flock starts healthy
+                }
+                // One uniform every week, whatever the state: common random numbers.
+                let u: f64 = luck.outbreak_rng[k].random();
+                self.severity[k] = 0.0;
+                let wave = d.shocks.wave[[c.t, self.kubes.region[k].index()]];
+                let prob = if wave {
+                    sp.wave_outbreak_prob_week
+                } else {
+                    sp.outbreak_prob_week
+                };
+                if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
+                    luck.outbreaks[k] += 1;
+                    luck.first_outbreak_week[k] = luck.first_outbreak_week[k].min(week);
+                    luck.last_outbreak_week[k] = week;
+                    luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
+                    self.severity[k] = luck::outbreak_severity(
+                        sp.outbreak_mortality_mean,
+                        sp.outbreak_mortality_concentration,
+                        &mut luck.severity_rng[k],
+                    );
+                }
+                curve = stochastic_curve(curve, s, luck, k);
+                production_factor = 1.0;
+            }
+            if kube.status == Status::Active && kube.hens > 0.0 {
+                self.supply_kg[self.kubes.region[k].index()] +=
+                    flock::produce(kube.hens, curve, production_factor).egg_kg;
+            }
+            self.kubes.set(k, kube);
+        }
+    }
+
+    /// Sales, costs, deaths, culling, payouts and failure of the active KUBE.
+    pub fn settle(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
+        let (s, p) = (c.s, &c.s.params);
+        self.flows = [0.0; pw::NAMES.len()];
+        self.program_cost_rp = 0.0;
+        for k in 0..self.kubes.len() {
+            let mut kube = self.kubes.get(k);
+            if kube.status == Status::Active {
+                let r = self.kubes.region[k].index();
+                let curve = s.breed.at(kube.age_weeks);
+                let (production, survivors) = match self.luck.as_mut() {
+                    None => (
+                        flock::produce(kube.hens, curve, p.flock.production_factor),
+                        flock::survivors(
+                            kube.hens,
+                            curve.weekly_mortality,
+                            p.flock.mortality_factor,
+                        ),
+                    ),
+                    Some(luck) => {
+                        let laying = stochastic_curve(curve, s, luck, k);
+                        let death_rate = (curve.weekly_mortality
+                            * p.flock.mortality_factor
+                            * luck.mortality_factor[k])
+                            .min(1.0);
+                        let mut alive = kube.hens
+                            - luck::binomial(kube.hens, death_rate, &mut luck.mortality_rng[k]);
+                        if self.severity[k] > 0.0 {
+                            alive -=
+                                luck::binomial(alive, self.severity[k], &mut luck.severity_rng[k]);
+                        }
+                        (flock::produce(kube.hens, laying, 1.0), alive)
+                    }
+                };
+                let prices = WeekPrices {
+                    egg_rp_per_kg: price_rp_per_kg[r],
+                    farmgate_share: p.market.farmgate_share,
+                    feed_rp_per_kg: feed_rp_per_kg[r],
+                    food_index: c.food_index,
+                };
+                self.flows[pw::ACTIVE_KUBES] += 1.0;
+                let settled = flock::settle(
+                    &mut kube,
+                    &production,
+                    survivors,
+                    &prices,
+                    &p.flock,
+                    &p.kube,
+                );
+                self.flows[pw::EGGS_KG] += production.egg_kg;
+                self.flows[pw::REVENUE_RP] += settled.revenue_rp;
+                self.flows[pw::COST_RP] += settled.cost_rp;
+                self.kubes.payout_rp[k] += settled.payout_rp;
+                self.kubes.total_net_rp[k] += settled.net_rp;
+                self.kubes.total_flock_sales_rp[k] += settled.flock_sales_rp;
+                self.kubes.total_written_off_rp[k] += settled.written_off_rp;
+                self.kubes.set(k, kube);
+                self.program_cost_rp += p.program.mentoring_rp_per_kube_week;
+            } else if kube.status == Status::Resting {
+                self.program_cost_rp += p.program.mentoring_rp_per_kube_week;
+            }
+            if let Some(luck) = self.luck.as_mut() {
+                luck.outbreak_weeks_left[k] = luck.outbreak_weeks_left[k].saturating_sub(1);
+            }
+            self.kubes.total_payout_rp[k] += self.kubes.payout_rp[k];
+            self.flows[pw::PAYOUT_RP] += self.kubes.payout_rp[k];
+            self.flows[pw::HENS] += kube.hens;
+            self.flows[pw::CASH_RP] += kube.cash_rp;
+            match kube.status {
+                Status::Failed => self.flows[pw::FAILED_KUBES] += 1.0,
+                Status::Closed => self.flows[pw::CLOSED_KUBES] += 1.0,
+                _ => {}
+            }
+        }
+    }
+}
