@@ -1,42 +1,190 @@
-//! Criterion benchmarks of the deterministic engine on the embedded default scenario:
-//! one placement's weekly loop (300 KUBE, 3,000 households, 260 weeks), the exogenous
-//! market path, and the whole scenario (baseline and four placements).
+//! Criterion benchmarks of the engine: the weekly KUBE step, household step and market
+//! step at national scale (100,000 KUBE, 1,000,000 households), and whole runs of the
+//! embedded default scenario.
 //!
 //! Run: `cargo bench --bench engine`. Results and the machine are in BENCHMARKS.md.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use telur::scenario::{Overrides, Scenario, Source};
-use telur::sim::{Path, run_scenario, simulate};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
+use telur::model::market;
+use telur::scenario::{Mode, Overrides, Scenario, Source};
+use telur::sim::households::{self, Week};
+use telur::sim::kube_pass::{self, Context};
+use telur::sim::luck::{HouseholdLuck, Shocks};
+use telur::sim::state::{Households, NOT_GRADUATED};
+use telur::sim::{Draws, Path, run, run_scenario, simulate};
+use telur::stats::Bands;
 
-fn default_scenario() -> Scenario {
-    Scenario::load(&Source::builtin_default(), &Overrides::default())
-        .expect("the default scenario is valid")
+fn scenario(text: &str, name: &str) -> Scenario {
+    let source = Source {
+        name: name.into(),
+        text: text.into(),
+        dir: None,
+    };
+    Scenario::load(&source, &Overrides::default()).expect("a valid scenario")
 }
 
-fn engine(c: &mut Criterion) {
-    let s = default_scenario();
+fn national() -> Scenario {
+    // All KUBE start in week 0 so the benchmarked week has every flock laying.
+    let text = include_str!("../scenarios/national-scale.toml")
+        .replace("rollout_weeks = 52", "rollout_weeks = 0");
+    scenario(&text, "national-scale.toml")
+}
+
+fn kube_step(c: &mut Criterion) {
+    let s = national();
+    let path = Path::new(&s);
+    let shocks = Shocks::draw(&s, 0);
+    let draws = Draws {
+        replicate: 0,
+        shocks: &shocks,
+    };
+    let layout = run::place(&s, Some(&s.placements[0]));
+    let mut blocks = kube_pass::blocks(&s, &layout, Some(&draws));
+    let ctx = |t| Context {
+        s: &s,
+        t,
+        food_index: path.food_index[t],
+        whole_hens: true,
+        draws: Some(&draws),
+        h0: 500.0,
+    };
+    // Week 0 starts every KUBE; the benchmark then times week 1.
+    blocks.par_iter_mut().for_each(|b| b.begin(&ctx(0)));
+    let prices = vec![26_000.0; s.regions.len()];
+    let feed = vec![5_800.0; s.regions.len()];
+    blocks
+        .par_iter_mut()
+        .for_each(|b| b.settle(&ctx(0), &prices, &feed));
+    let mut group = c.benchmark_group("weekly step, national scale");
+    group.throughput(Throughput::Elements(layout.keys.len() as u64));
+    // Each iteration is the next week, so flocks age, are culled and restocked as in a run.
+    let mut week = 1;
+    group.bench_function("KUBE: begin + settle, 100,000 KUBE", |b| {
+        b.iter(|| {
+            let c = ctx(week % 520);
+            blocks.par_iter_mut().for_each(|b| b.begin(&c));
+            blocks
+                .par_iter_mut()
+                .for_each(|b| b.settle(&c, black_box(&prices), &feed));
+            week += 1;
+        })
+    });
+
+    let n = layout.keys.len() * s.params.kube.members as usize;
+    let mut hh = Households {
+        baseline_month_rp: (0..n)
+            .map(|h| 1_200_000.0 + (h % 997) as f64 * 1000.0)
+            .collect(),
+        size_people: (0..n).map(|h| 1 + (h % 7) as u8).collect(),
+        smoothed_rp: vec![300_000.0; n],
+        weeks_above: vec![0; n],
+        graduated_week: vec![NOT_GRADUATED; n],
+    };
+    let kube_rngs = layout
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, _)| rand_pcg::Pcg64::new(i as u128, 7))
+        .collect();
+    let mut luck = HouseholdLuck {
+        transitory: vec![0.0; n],
+        income_rng: kube_rngs,
+    };
+    let mut income = vec![0.0; n];
+    let mut tallies = households::tallies(layout.keys.len());
+    let payout = vec![150_000.0; layout.keys.len()];
+    let lines: Vec<f64> = s
+        .regions
+        .regions
+        .iter()
+        .map(|r| r.poverty_line_rp_per_capita_month)
+        .collect();
+    let sizes: Vec<f64> = s
+        .regions
+        .regions
+        .iter()
+        .map(|r| r.poor_household_size)
+        .collect();
+    let mut bands = Bands::new();
+    group.throughput(Throughput::Elements(n as u64));
+    let mut t = 1;
+    group.bench_function(
+        "households: income, smoothing, graduation, 1,000,000 households",
+        |b| {
+            b.iter(|| {
+                let w = Week {
+                    t: t % 520 + 1,
+                    income_index: 1.0,
+                    line_index: 1.0,
+                    threshold: 1.0,
+                    alpha: 0.4,
+                    graduation_weeks: 26,
+                    members: 10,
+                    stochastic: true,
+                    income_rho: 0.994,
+                    income_sigma: 0.027,
+                    kube_region: &layout.kubes.region,
+                    start_week: &layout.kubes.start_week,
+                    payout_rp: &payout,
+                    region_line: &lines,
+                    region_size: &sizes,
+                    bands: &bands,
+                };
+                let counts = households::step(&mut hh, &mut luck, &mut income, &mut tallies, &w);
+                let q = bands.quantiles([0.1, 0.5, 0.9], &mut income, &mut tallies);
+                t += 1;
+                black_box((counts, q))
+            })
+        },
+    );
+
+    group.throughput(Throughput::Elements(s.regions.len() as u64));
+    let supply = vec![1000.0; s.regions.len()];
+    group.bench_function("market: price and deficit, 34 regions", |b| {
+        b.iter(|| {
+            let mut total = 0.0;
+            for (r, region) in s.regions.regions.iter().enumerate() {
+                let demand = path.demand_kg[[1, r]];
+                let x =
+                    market::self_sufficiency(path.baseline_supply_kg[[1, r]] + supply[r], demand);
+                total += market::egg_price(
+                    path.hub_egg_rp_per_kg[1],
+                    region.transport_cost_rp_per_kg,
+                    x,
+                    0.15,
+                ) + market::deficit_kg(demand, supply[r]);
+            }
+            black_box(total)
+        })
+    });
+    group.finish();
+}
+
+fn whole_runs(c: &mut Criterion) {
+    let mut s = Scenario::load(&Source::builtin_default(), &Overrides::default())
+        .expect("the default scenario");
+    s.mode = Mode::Deterministic;
     let path = Path::new(&s);
     let placement = &s.placements[1];
-    let kube_weeks = placement.total_kubes() * u64::from(s.weeks);
-    let mut group = c.benchmark_group("deterministic");
-    group.throughput(criterion::Throughput::Elements(kube_weeks));
+    let mut group = c.benchmark_group("deterministic default scenario");
+    group.throughput(Throughput::Elements(
+        placement.total_kubes() * u64::from(s.weeks),
+    ));
     group.bench_function("one placement, 300 KUBE x 260 weeks", |b| {
         b.iter(|| simulate(black_box(&s), black_box(&path), Some(placement), None))
     });
+    group.bench_function("baseline + 4 placements", |b| {
+        b.iter(|| run_scenario(black_box(&s)))
+    });
     group.finish();
-    c.bench_function("market path, 34 regions x 260 weeks", |b| {
-        b.iter(|| Path::new(black_box(&s)))
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    c.bench_function("default scenario, 1 thread", |b| {
-        b.iter(|| pool.install(|| run_scenario(black_box(&s))))
-    });
 }
 
-criterion_group!(benches, engine);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = kube_step, whole_runs
+}
 criterion_main!(benches);

@@ -77,7 +77,8 @@ pub struct Layout {
     pub keys: Vec<(usize, u32)>,
 }
 
-fn place(s: &Scenario, placement: Option<&Placement>) -> Layout {
+/// Numbers a placement's KUBE region by region, with their start weeks.
+pub fn place(s: &Scenario, placement: Option<&Placement>) -> Layout {
     let Some(p) = placement else {
         return Layout {
             kubes_per_region: vec![0; s.regions.len()],

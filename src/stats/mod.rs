@@ -106,18 +106,23 @@ impl BandTally {
         self.inside.iter_mut().for_each(Vec::clear);
     }
 
-    /// Classifies a run of values against the bands: a tight loop with the bands and
-    /// counts in registers.
+    /// Classifies a run of values against the bands without branches: per band, a count
+    /// of the values below it and a "compress" that writes every value to the end of the
+    /// kept ones but only advances past those inside. Both are simple enough loops for the
+    /// compiler to keep in registers, and neither mispredicts.
     pub fn add_all(&mut self, bands: &Bands, values: &[f64]) {
         for j in 0..3 {
             let (lo, hi) = (bands.lo[j], bands.hi[j]);
-            let mut below = 0u64;
-            for &x in values {
-                below += u64::from(x < lo);
-            }
-            self.below[j] += below;
+            self.below[j] += values.iter().map(|&x| u64::from(x < lo)).sum::<u64>();
             let inside = &mut self.inside[j];
-            inside.extend(values.iter().copied().filter(|&x| x >= lo && x <= hi));
+            let mut kept = inside.len();
+            // Room for every value; the capacity stays from week to week.
+            inside.resize(kept + values.len(), 0.0);
+            for &x in values {
+                inside[kept] = x;
+                kept += usize::from((x >= lo) & (x <= hi));
+            }
+            inside.truncate(kept);
         }
     }
 }
