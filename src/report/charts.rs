@@ -790,36 +790,18 @@ where
             )
         })
         .collect();
-    let top = max_finite(standard.iter().chain(&scenario).map(|p| p.1), 1.0) * 1.1;
-    let mut chart = ChartBuilder::on(&halves[0])
-        .caption(format!("Lay rate, {}", breed.name), (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(f64::from(first)..f64::from(last), 0.0..top)?;
-    chart
-        .configure_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .x_desc("age (weeks)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc("hen-day (% of hens laying per day)")
-        .y_label_formatter(&|y| format!("{y:.0}%"))
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
-    let pairs = [
-        (standard, BASELINE, "breed standard"),
-        (scenario, PALETTE[0], "this scenario"),
-    ];
-    for (points, c, name) in &pairs {
-        let c = *c;
-        chart
-            .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
-    }
-    legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
+    let y_format = |y: &f64| format!("{y:.0}%");
+    let panel = AgePanel {
+        caption: format!("Lay rate, {}", breed.name),
+        y_desc: "hen-day (% of hens laying per day)",
+        y_format: &y_format,
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    panel.draw(
+        &halves[0],
+        (f64::from(first), f64::from(last)),
+        [(standard, "breed standard"), (scenario, "this scenario")],
+    )?;
 
     // Eggs per hen housed from placement: sum of survivors x 7 x hen-day.
     let housed = |production: f64, mortality: f64| {
@@ -837,38 +819,26 @@ where
     let standard = housed(1.0, 1.0);
     let scenario = housed(f.production_factor, f.mortality_factor);
     let top = max_finite(standard.iter().chain(&scenario).map(|p| p.1), 1.0) * 1.1;
-    let (x0, x1) = (
-        f64::from(f.placement_age_weeks),
-        standard.last().map_or(f64::from(last), |p| p.0),
-    );
-    let mut chart = ChartBuilder::on(&halves[1])
-        .caption("Eggs per hen housed since placement", (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0..x1.max(x0 + 1.0), 0.0..top)?;
-    chart
-        .configure_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .x_desc("age (weeks)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc("eggs per hen placed")
-        .y_label_formatter(&|y| thousands(*y))
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
-    let labels = [
-        (standard, BASELINE, "standard lay and mortality"),
-        (scenario, PALETTE[0], "with production x mortality factors"),
-    ];
-    for (points, c, name) in &labels {
-        let c = *c;
-        chart
-            .draw_series(LineSeries::new(points.clone(), c.stroke_width(3)))?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
-    }
+    let x0 = f64::from(f.placement_age_weeks);
+    let x1 = standard
+        .last()
+        .map_or(f64::from(last), |p| p.0)
+        .max(x0 + 1.0);
+    let y_format = |y: &f64| thousands(*y);
+    let panel = AgePanel {
+        caption: "Eggs per hen housed since placement".into(),
+        y_desc: "eggs per hen placed",
+        y_format: &y_format,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    let mut chart = panel.draw(
+        &halves[1],
+        (x0, x1),
+        [
+            (standard, "standard lay and mortality"),
+            (scenario, "with production x mortality factors"),
+        ],
+    )?;
     let cull = f64::from(f.cull_age_weeks);
     chart.draw_series(DashedLineSeries::new(
         vec![(cull, 0.0), (cull, top)],
@@ -876,6 +846,66 @@ where
         4,
         BLACK.stroke_width(1),
     ))?;
-    legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
     Ok(())
+}
+
+/// One panel of the flock chart: a quantity by age, the breed standard (grey) against
+/// this scenario (blue).
+struct AgePanel<'a> {
+    caption: String,
+    y_desc: &'a str,
+    y_format: &'a dyn Fn(&f64) -> String,
+    legend: SeriesLabelPosition,
+}
+
+type AgeChart<'b, DB> = ChartContext<
+    'b,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+impl AgePanel<'_> {
+    fn draw<'b, DB: DrawingBackend + 'b>(
+        &self,
+        area: &'b DrawingArea<DB, Shift>,
+        (x0, x1): (f64, f64),
+        series: [(Vec<(f64, f64)>, &str); 2],
+    ) -> Result<AgeChart<'b, DB>, Box<dyn Error>>
+    where
+        DB::ErrorType: 'static,
+    {
+        let top = max_finite(
+            series
+                .iter()
+                .flat_map(|(points, _)| points.iter().map(|p| p.1)),
+            1.0,
+        ) * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.caption, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .x_desc("age (weeks)")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc(self.y_desc)
+            .y_label_formatter(self.y_format)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()?;
+        for ((points, name), c) in series.into_iter().zip([BASELINE, PALETTE[0]]) {
+            chart
+                .draw_series(LineSeries::new(points, c.stroke_width(3)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+        }
+        legend(&mut chart, self.legend.clone(), 14)?;
+        Ok(chart)
+    }
 }
