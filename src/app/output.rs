@@ -25,6 +25,13 @@ use crate::stats::Stat;
 /// Refuses to replace a folder that telur did not write (it has no manifest).
 pub(super) fn check_replaceable(out: &Path) -> Result<(), InputError> {
     let name = out.display().to_string();
+    // The output is swapped with a sibling folder, so it needs a name of its own.
+    if out.file_name().is_none() {
+        return Err(InputError::new(
+            &name,
+            "does not name a folder of its own (like output/my-run); choose another --out",
+        ));
+    }
     match fs::metadata(out) {
         Err(_) => Ok(()),
         Ok(meta) if !meta.is_dir() => Err(InputError::new(

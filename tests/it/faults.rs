@@ -242,4 +242,10 @@ fn an_unwritable_output_folder_is_a_clear_error_not_a_panic() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("exists and is not a folder"));
+    run_small("..")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "does not name a folder of its own",
+        ));
 }
