@@ -36,16 +36,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// The run was stopped by Ctrl-C (SIGINT); nothing was written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted: the run was stopped and its temporary folder removed; no output was written")]
 pub struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("interrupted: the run was stopped and its temporary folder removed; no output was written")
-    }
-}
-
-impl std::error::Error for Interrupted {}
 
 /// 2 for bad input (the user can fix it), 130 for an interrupt, 1 for anything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {

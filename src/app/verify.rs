@@ -16,16 +16,9 @@ use crate::scenario::{Overrides, Scenario, Source};
 use crate::sim;
 
 /// What `telur verify` found wrong, listed file by file; exits with 1.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("verification failed:\n  {}", .0.join("\n  "))]
 pub struct VerifyFailed(pub Vec<String>);
-
-impl std::fmt::Display for VerifyFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "verification failed:\n  {}", self.0.join("\n  "))
-    }
-}
-
-impl std::error::Error for VerifyFailed {}
 
 /// The `(file, SHA-256)` pairs of a manifest section.
 fn manifest_hashes(manifest: &serde_json::Value, section: &str) -> Vec<(String, String)> {
