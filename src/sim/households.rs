@@ -77,10 +77,6 @@ pub fn step(
                 let (mut above, mut graduated) = (0u64, 0u64);
                 let week = w.t as u32;
                 let first_kube = chunk * CHUNK_KUBES;
-                // Monthly to weekly as one multiplication (x 12/52); the divisions it replaces
-                // were a tenth of the pass. Differs from x * 12 / 52 by at most one rounding.
-                let income_factor = w.income_index * (12.0 / 52.0);
-                let line_factor = w.line_index * (12.0 / 52.0);
                 // `local` indexes the chunk's KUBE and, through `i`, its households.
                 #[allow(clippy::needless_range_loop)]
                 for local in 0..smoothed.len() / w.members {
@@ -88,7 +84,6 @@ pub fn step(
                     let started = week >= w.start_week[k];
                     let r = w.kube_region[k].index();
                     let payout_each = w.payout_rp[k] / w.members as f64;
-                    let regional_line = w.region_line[r] * line_factor;
                     for member in 0..w.members {
                         let i = local * w.members + member;
                         let mut shock = 1.0;
@@ -115,7 +110,9 @@ pub fn step(
                         } else {
                             w.region_size[r]
                         };
-                        let base = baseline[h] * shock * income_factor;
+                        // Evaluated in MODEL.md's order, so that a household exactly at its
+                        // line compares the same way as in any literal implementation.
+                        let base = household::weekly(baseline[h] * shock * w.income_index);
                         let mut progress = Progress {
                             smoothed_rp: smoothed[i],
                             weeks_above: u32::from(weeks_above[i]),
@@ -126,7 +123,7 @@ pub fn step(
                         if week == w.start_week[k] {
                             progress.smoothed_rp = base;
                         }
-                        let line = regional_line * n;
+                        let line = household::weekly(w.region_line[r] * n * w.line_index);
                         let result = household::step(
                             &mut progress,
                             week,

@@ -578,3 +578,38 @@ fn ambiguity_target_regions_are_those_placed_even_if_no_kube_has_started_yet() {
     assert!(m[sm::GRADUATED_SHARE].is_nan() && m[sm::KUBES_FAILED_SHARE].is_nan());
     close(m[sm::CONSUMER_PRICE_CHANGE_PCT], 0.0, "prices unchanged");
 }
+
+#[test]
+fn ambiguity_a_household_exactly_on_its_line_compares_as_the_literal_formulas_do() {
+    // Baseline income equal to the line (ratio 1, no spread) and no payout (the KUBE keeps
+    // all its profit): S(t) and L(t) are equal in exact arithmetic, so `above` depends on
+    // rounding. telur evaluates both in MODEL.md's order, as a literal implementation would.
+    let toml = ONE_KUBE
+        .replace("baseline_income_ratio = 0.5", "baseline_income_ratio = 1.0")
+        .replace(
+            "income_dispersion_sigma = 0.5",
+            "income_dispersion_sigma = 0.0",
+        )
+        .replace("retain_share = 0.5", "retain_share = 1.0")
+        .replace("reserve_target_rp = 2000000", "reserve_target_rp = 1e12")
+        .replace("cull_age_weeks = 20", "cull_age_weeks = 60");
+    let (_, _, run) = run(&toml);
+    let alpha = 2.0 / (3.0 + 1.0);
+    let base = 1.0 * 300_000.0 * 4.0 * (0.0f64 * 0.0 - 0.0 * 0.0 / 2.0).exp() * 1.0 * 12.0 / 52.0;
+    let line = 300_000.0 * 4.0 * 1.0 * 12.0 / 52.0;
+    let mut s = base;
+    for t in 0..6 {
+        s = alpha * (base + 0.0 / 2.0) + (1.0 - alpha) * s;
+        let above = if s >= line { 1.0 } else { 0.0 };
+        assert_eq!(
+            run.program_weekly[[t, pw::PAYOUT_RP]],
+            0.0,
+            "no payout in week {t}"
+        );
+        assert_eq!(
+            run.program_weekly[[t, pw::ABOVE_LINE_SHARE]],
+            above,
+            "week {t}: S = {s}, L = {line}"
+        );
+    }
+}
