@@ -294,6 +294,10 @@ fn data_command(what: DataKind, breed: Option<&str>) -> Result<()> {
         (DataKind::Regions, None) => {
             data::indonesia().write_csv(&mut out)?;
             eprintln!("{}", data::sources_section("regions/"));
+            eprintln!(
+                "\nBasis of production and transport cost, province by province:\n{}",
+                data::PROVENANCE_CSV.trim_end()
+            );
         }
         (DataKind::Regions, Some(_)) => {
             return Err(InputErrors::from(InputError::new(

@@ -93,17 +93,9 @@ impl Table {
             record,
         })
     }
-
-    pub fn file(&self) -> &str {
-        &self.file
-    }
 }
 
 impl Row<'_> {
-    pub fn line(&self) -> usize {
-        self.line
-    }
-
     /// An error about a column of this row.
     pub fn error(&self, column: &str, message: impl Into<String>) -> InputError {
         InputError::new(&self.table.file, message)

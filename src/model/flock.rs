@@ -20,13 +20,6 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
-    /// Active or resting: still farming (the `operating` of MODEL.md 6).
-    pub fn is_operating(self) -> bool {
-        matches!(self, Status::Active | Status::Resting)
-    }
-}
-
 /// One KUBE's state between weeks.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Kube {

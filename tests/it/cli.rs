@@ -316,7 +316,12 @@ fn data_prints_csv_on_stdout_and_sources_on_stderr() {
     assert!(stdout.starts_with("region,code,lat,lon,population,"));
     // What it prints is a regions table telur reads back.
     telur::data::Regions::parse("stdout", &stdout).unwrap();
-    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("BPS"));
+    let sources = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(sources.contains("BPS"));
+    assert!(
+        sources.contains("Kepulauan Riau,\"ESTIMATE: Bintan"),
+        "per-province basis"
+    );
 
     telur()
         .args(["data", "breeds"])

@@ -155,13 +155,7 @@ fn sigkill_at_any_moment_leaves_the_previous_complete_output_or_the_new_one() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
     let scenario = data("small.toml");
-    telur()
-        .arg("run")
-        .arg(&scenario)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_small(&out).assert().success();
     assert!(complete(&out));
     for delay_ms in [10, 60, 150, 300, 600, 1000, 1600] {
         let mut child = Process::new(cargo_bin("telur"))
@@ -190,13 +184,7 @@ fn sigkill_at_any_moment_leaves_the_previous_complete_output_or_the_new_one() {
         );
     }
     // A later run cleans up what the killed ones left beside the output.
-    telur()
-        .arg("run")
-        .arg(&scenario)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_small(&out).assert().success();
     let names: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
