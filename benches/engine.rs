@@ -13,7 +13,8 @@ use telur::scenario::{Mode, Overrides, Scenario, Source};
 use telur::sim::households::{self, Week};
 use telur::sim::kube_pass::{self, Context};
 use telur::sim::luck::{HouseholdLuck, Shocks};
-use telur::sim::state::{Households, NOT_GRADUATED};
+use telur::sim::rng::IncomeStreams;
+use telur::sim::state::Households;
 use telur::sim::{Draws, Path, run, run_scenario, simulate};
 use telur::stats::Bands;
 
@@ -74,40 +75,25 @@ fn kube_step(c: &mut Criterion) {
     });
 
     let n = layout.keys.len() * s.params.kube.members as usize;
-    let mut hh = Households {
-        baseline_month_rp: (0..n)
+    let people: Vec<f64> = (0..n).map(|h| 1.0 + (h % 7) as f64).collect();
+    let mut hh = Households::new(
+        (0..n)
             .map(|h| 1_200_000.0 + (h % 997) as f64 * 1000.0)
             .collect(),
-        size_people: (0..n).map(|h| 1 + (h % 7) as u8).collect(),
-        smoothed_rp: vec![300_000.0; n],
-        weeks_above: vec![0; n],
-        graduated_week: vec![NOT_GRADUATED; n],
-    };
-    let kube_rngs = layout
-        .keys
-        .iter()
-        .enumerate()
-        .map(|(i, _)| rand_pcg::Pcg64::new(i as u128, 7))
-        .collect();
+        people.clone(),
+        people.iter().map(|n| 450_000.0 * n).collect(),
+    );
+    let mut streams = IncomeStreams::with_capacity(n);
+    for h in 0..n as u32 {
+        streams.push([h, 1, 2, 3]);
+    }
     let mut luck = HouseholdLuck {
         transitory: vec![0.0; n],
-        income_rng: kube_rngs,
+        streams,
     };
     let mut income = vec![0.0; n];
-    let mut tallies = households::tallies(layout.keys.len());
+    let mut pass = households::Pass::new(n, layout.keys.len(), 10);
     let payout = vec![150_000.0; layout.keys.len()];
-    let lines: Vec<f64> = s
-        .regions
-        .regions
-        .iter()
-        .map(|r| r.poverty_line_rp_per_capita_month)
-        .collect();
-    let sizes: Vec<f64> = s
-        .regions
-        .regions
-        .iter()
-        .map(|r| r.poor_household_size)
-        .collect();
     let mut bands = Bands::new();
     group.throughput(Throughput::Elements(n as u64));
     let mut t = 1;
@@ -126,15 +112,12 @@ fn kube_step(c: &mut Criterion) {
                     stochastic: true,
                     income_rho: 0.994,
                     income_sigma: 0.027,
-                    kube_region: &layout.kubes.region,
                     start_week: &layout.kubes.start_week,
                     payout_rp: &payout,
-                    region_line: &lines,
-                    region_size: &sizes,
                     bands: &bands,
                 };
-                let counts = households::step(&mut hh, &mut luck, &mut income, &mut tallies, &w);
-                let q = bands.quantiles([0.1, 0.5, 0.9], &mut income, &mut tallies);
+                let counts = pass.step(&mut hh, &mut luck, &mut income, &w);
+                let q = bands.quantiles([0.1, 0.5, 0.9], &mut income, &mut pass.tallies);
                 t += 1;
                 black_box((counts, q))
             })

@@ -29,46 +29,27 @@ pub fn weekly(monthly: f64) -> f64 {
     monthly * 12.0 / 52.0
 }
 
-/// A household's graduation state between weeks.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Progress {
-    /// Smoothed weekly income `S(t)`.
-    pub smoothed_rp: f64,
-    /// Consecutive weeks above the line so far.
-    pub weeks_above: u32,
-    /// The week it graduated, if it has.
-    pub graduated_week: Option<u32>,
+/// One week of smoothing: `S(t) = alpha * I(t) + (1 - alpha) * S(t-1)`.
+#[inline(always)]
+pub fn smooth(alpha: f64, income_rp: f64, previous_rp: f64) -> f64 {
+    alpha * income_rp + (1.0 - alpha) * previous_rp
 }
 
-/// What a household's week came to.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Week {
-    pub above: bool,
-    pub graduated_now: bool,
+/// Consecutive weeks above the line after this week: one more if above, else none.
+/// Horizons stop at 5,200 weeks (validated), so `u16` holds any streak.
+#[inline(always)]
+pub fn streak(above: bool, weeks_before: u16) -> u16 {
+    if above {
+        weeks_before.saturating_add(1)
+    } else {
+        0
+    }
 }
 
-/// One week of smoothing and the graduation test:
-/// `S = alpha * I + (1 - alpha) * S_prev`, `above = S >= threshold * L`.
-pub fn step(
-    progress: &mut Progress,
-    t: u32,
-    income_rp: f64,
-    alpha: f64,
-    threshold_rp: f64,
-    graduation_weeks: u32,
-) -> Week {
-    progress.smoothed_rp = alpha * income_rp + (1.0 - alpha) * progress.smoothed_rp;
-    let above = progress.smoothed_rp >= threshold_rp;
-    progress.weeks_above = if above { progress.weeks_above + 1 } else { 0 };
-    let graduated_now =
-        progress.graduated_week.is_none() && progress.weeks_above >= graduation_weeks;
-    if graduated_now {
-        progress.graduated_week = Some(t);
-    }
-    Week {
-        above,
-        graduated_now,
-    }
+/// A household graduates the first week its streak reaches `graduation_weeks`, once.
+#[inline(always)]
+pub fn graduates_now(graduated_before: bool, streak: u16, graduation_weeks: u32) -> bool {
+    !graduated_before && u32::from(streak) >= graduation_weeks
 }
 
 #[cfg(test)]
@@ -90,21 +71,24 @@ mod tests {
 
     #[test]
     fn graduates_once_after_enough_consecutive_weeks() {
-        let mut p = Progress {
-            smoothed_rp: 0.0,
-            ..Default::default()
-        };
         // alpha = 1: S equals income. Threshold 10; above in weeks 0, 1, below in 2, above 3..
         let incomes = [11.0, 12.0, 9.0, 10.0, 10.0, 10.0, 10.0];
-        let mut graduated = Vec::new();
+        let (mut s, mut weeks, mut graduated) = (0.0, 0u16, Vec::new());
         for (t, &i) in incomes.iter().enumerate() {
-            let w = step(&mut p, t as u32, i, 1.0, 10.0, 3);
-            if w.graduated_now {
+            s = smooth(1.0, i, s);
+            weeks = streak(s >= 10.0, weeks);
+            if graduates_now(!graduated.is_empty(), weeks, 3) {
                 graduated.push(t);
             }
         }
         assert_eq!(graduated, [5]);
-        assert_eq!(p.graduated_week, Some(5));
-        assert_eq!(p.weeks_above, 4);
+        assert_eq!(weeks, 4);
+    }
+
+    #[test]
+    fn smoothing_weighs_this_week_by_alpha() {
+        assert_eq!(smooth(0.25, 100.0, 20.0), 0.25 * 100.0 + 0.75 * 20.0);
+        assert_eq!(ema_alpha(7), 0.25);
+        assert_eq!(streak(true, u16::MAX), u16::MAX);
     }
 }

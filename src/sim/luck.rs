@@ -10,7 +10,7 @@ use rand::RngExt;
 use rand_distr::{Beta, Binomial, Distribution, Poisson, StandardNormal};
 use rand_pcg::Pcg64;
 
-use super::rng::{Entity, Kind, stream};
+use super::rng::{Entity, IncomeStreams, Kind, stream};
 use crate::data::Regions;
 use crate::scenario::Scenario;
 use crate::scenario::params::StochasticParams;
@@ -212,10 +212,11 @@ pub struct HouseholdLuck {
     /// The transitory log-income deviation `e_i(t)`, 0 at week 0, per household (f32: see
     /// the household pass). Zeros in deterministic mode.
     pub transitory: Vec<f32>,
-    /// Per KUBE: the stream of its members' weekly income shocks, drawn member by member
-    /// every week whatever the KUBE's state, so member i of KUBE j of a region meets the
-    /// same shocks in every placement. Placeholders in deterministic mode (never drawn).
-    pub income_rng: Vec<Pcg64>,
+    /// Per household: the stream of its weekly income shocks, keyed by (region, KUBE index,
+    /// member) and drawn every week whatever the KUBE's state, so member i of KUBE j of a
+    /// region meets the same shocks in every placement. Zeros in deterministic mode
+    /// (never drawn).
+    pub streams: IncomeStreams,
 }
 
 #[cfg(test)]

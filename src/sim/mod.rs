@@ -8,6 +8,7 @@
 pub mod cancel;
 pub mod households;
 pub mod kube_pass;
+pub mod lanes;
 pub mod luck;
 pub mod outcome;
 pub mod path;

@@ -16,7 +16,7 @@ use super::households;
 use super::kube_pass;
 use super::luck::{self, HouseholdLuck, KubeLuck, Shocks};
 use super::path::Path;
-use super::rng::{Entity, Kind, stream};
+use super::rng::{Entity, IncomeStreams, Kind, lane_seed, stream};
 use super::state::{Households, Kubes, NOT_GRADUATED};
 use crate::data::RegionId;
 use crate::metrics::{program_weekly as pw, ratio, region_weekly as rw};
@@ -112,51 +112,38 @@ fn init_households(
         .map(|i| household::spread_factor(sigma, i, members))
         .collect();
     let n = layout.keys.len() * members as usize;
-    let mut out = Households {
-        baseline_month_rp: Vec::with_capacity(n),
-        size_people: Vec::with_capacity(if draws.is_some() { n } else { 0 }),
-        smoothed_rp: vec![0.0; n],
-        weeks_above: vec![0; n],
-        graduated_week: vec![NOT_GRADUATED; n],
-    };
+    let mut baseline_month_rp = Vec::with_capacity(n);
+    let mut people = Vec::with_capacity(n);
+    let mut line_month_rp = Vec::with_capacity(n);
     let mut luck = HouseholdLuck {
         transitory: vec![0.0; n],
-        income_rng: Vec::with_capacity(layout.keys.len()),
+        streams: IncomeStreams::with_capacity(n),
     };
     for &(r, index) in &layout.keys {
         let region = &s.regions.regions[r];
         let line = region.poverty_line_rp_per_capita_month;
-        luck.income_rng.push(match draws {
-            Some(d) => stream(
-                s.seed,
-                d.replicate,
-                Kind::IncomeShocks,
-                Entity::Kube {
-                    region: &region.code,
-                    index,
-                },
-            ),
-            None => rand_pcg::Pcg64::new(0, 1),
-        });
         for member in 0..members {
+            let entity = Entity::Household {
+                region: &region.code,
+                kube: index,
+                member,
+            };
+            luck.streams.push(match draws {
+                Some(d) => lane_seed(s.seed, d.replicate, Kind::IncomeShocks, entity),
+                None => [0; 4], // never drawn
+            });
             let (size, spread) = match draws {
                 Some(d) => {
-                    let entity = Entity::Household {
-                        region: &region.code,
-                        kube: index,
-                        member,
-                    };
                     let mut rng = stream(s.seed, d.replicate, Kind::Household, entity);
-                    // Whole people; regions' mean sizes are at most 50 (validated), so u8 holds them.
-                    let size =
-                        luck::household_size(region.poor_household_size, &mut rng).min(255.0);
+                    let size = luck::household_size(region.poor_household_size, &mut rng);
                     let u: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    out.size_people.push(size as u8);
                     (size, (u - sigma * sigma / 2.0).exp())
                 }
                 None => (region.poor_household_size, spread[member as usize]),
             };
-            out.baseline_month_rp.push(household::baseline_income_month(
+            people.push(size);
+            line_month_rp.push(line * size);
+            baseline_month_rp.push(household::baseline_income_month(
                 h.baseline_income_ratio,
                 line,
                 size,
@@ -164,7 +151,10 @@ fn init_households(
             ));
         }
     }
-    (out, luck)
+    (
+        Households::new(baseline_month_rp, people, line_month_rp),
+        luck,
+    )
 }
 
 /// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
@@ -203,20 +193,8 @@ pub fn simulate(
     let mut feed_rp_per_kg = vec![0.0; n_regions];
     let mut payout_rp = vec![0.0; n_kubes];
     let mut income_pc_month = vec![0.0; households.len()];
-    let mut tallies = households::tallies(n_kubes);
+    let mut pass = households::Pass::new(households.len(), n_kubes, members);
     let mut bands = Bands::new();
-    let region_line: Vec<f64> = s
-        .regions
-        .regions
-        .iter()
-        .map(|r| r.poverty_line_rp_per_capita_month)
-        .collect();
-    let region_size: Vec<f64> = s
-        .regions
-        .regions
-        .iter()
-        .map(|r| r.poor_household_size)
-        .collect();
     let mut started_households: u64 = 0;
     let mut graduated: u64 = 0;
 
@@ -314,24 +292,20 @@ pub fn simulate(
             stochastic: draws.is_some(),
             income_rho: sp.income_rho as f32,
             income_sigma: sp.income_sigma as f32,
-            kube_region: &kube_region,
             start_week: &start_week,
             payout_rp: &payout_rp,
-            region_line: &region_line,
-            region_size: &region_size,
             bands: &bands,
         };
-        let (above, graduated_now) = households::step(
+        let (above, graduated_now) = pass.step(
             &mut households,
             &mut household_luck,
             &mut income_pc_month,
-            &mut tallies,
             &week_inputs,
         );
         graduated += graduated_now;
         // Started households are a prefix: start weeks never decrease with the KUBE number.
         let started_data = &mut income_pc_month[..started_households as usize];
-        let [p10, p50, p90] = bands.quantiles([0.1, 0.5, 0.9], started_data, &mut tallies);
+        let [p10, p50, p90] = bands.quantiles([0.1, 0.5, 0.9], started_data, &mut pass.tallies);
         let started = started_households as f64;
         flows[pw::INCOME_P10] = p10;
         flows[pw::INCOME_P50] = p50;

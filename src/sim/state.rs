@@ -92,16 +92,17 @@ impl Kubes {
 
 /// Every member household of one placement; household `k * M + i` is member `i` of KUBE `k`.
 ///
-/// Kept lean because a national run walks a million of them every week and the pass is
-/// bound by memory traffic: the poverty line and (in deterministic mode) the size come from
-/// the household's region, weeks fit in `u16` (horizons stop at 5,200 weeks).
+/// A national run walks a million of them every week, so each field is one flat array the
+/// household pass reads straight through; weeks fit in `u16` (horizons stop at 5,200 weeks).
 #[derive(Debug, Clone, Default)]
 pub struct Households {
     /// Baseline monthly income `y_i` at t = 0, size and permanent income included.
     pub baseline_month_rp: Vec<f64>,
-    /// Household size in people (stochastic mode); empty in deterministic mode, where every
-    /// household has its region's mean size.
-    pub size_people: Vec<u8>,
+    /// Household size `n_i`: whole people in stochastic mode, the region's mean size in
+    /// deterministic mode.
+    pub people: Vec<f64>,
+    /// The household's monthly poverty line at t = 0: `poverty_line_r * n_i`.
+    pub line_month_rp: Vec<f64>,
     /// Smoothed weekly income `S(t)`.
     pub smoothed_rp: Vec<f64>,
     pub weeks_above: Vec<u16>,
@@ -113,6 +114,24 @@ pub struct Households {
 pub const NOT_GRADUATED: u16 = u16::MAX;
 
 impl Households {
+    /// Households with these fixed traits (equal lengths), before their first week.
+    pub fn new(
+        baseline_month_rp: Vec<f64>,
+        people: Vec<f64>,
+        line_month_rp: Vec<f64>,
+    ) -> Households {
+        let n = baseline_month_rp.len();
+        debug_assert!(people.len() == n && line_month_rp.len() == n);
+        Households {
+            baseline_month_rp,
+            people,
+            line_month_rp,
+            smoothed_rp: vec![0.0; n],
+            weeks_above: vec![0; n],
+            graduated_week: vec![NOT_GRADUATED; n],
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.baseline_month_rp.len()
     }

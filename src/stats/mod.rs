@@ -60,49 +60,92 @@ mod tests {
 ///
 /// Selecting three quantiles of a million incomes every week costs more than the rest of
 /// the household step. Instead, while the values are produced, each is compared with a
-/// narrow band around last week's quantile: values below the band are only counted,
-/// values inside are kept. If the wanted ranks fall inside the band, selecting among the
-/// few kept values gives the exact order statistics; otherwise (the first week, a jump)
-/// the caller falls back to a full selection. Either way the result is exact.
+/// narrow band around where each quantile is expected: values below a band are only
+/// counted, values inside any band are kept. If a wanted rank falls inside its band,
+/// selecting among the few kept values gives the exact order statistics; otherwise (the
+/// first week, a jump) the caller's data is selected in full. Either way the result is
+/// exact; the bands only decide how fast it comes.
 #[derive(Debug, Clone)]
 pub struct Bands {
     pub lo: [f64; 3],
     pub hi: [f64; 3],
-    /// Relative half-width of each band.
-    width: [f64; 3],
+    /// Recent relative misses of the predicted quantile, decaying: sets the band widths.
+    miss: [f64; 3],
+    /// Last week's quantiles (NaN: none), to follow a trend.
+    last: [f64; 3],
+    /// Scratch for gathering one band's values.
+    band: Vec<f64>,
+    /// Quantiles that missed their band and needed a full selection.
+    full_selections: u64,
 }
 
-/// What one chunk of values contributed to [`Bands`]: counts below, values inside.
+/// What one chunk of values contributed to [`Bands`]: counts below each band, and the
+/// values inside any band.
 #[derive(Debug, Clone, Default)]
 pub struct BandTally {
     pub below: [u64; 3],
-    pub inside: [Vec<f64>; 3],
+    /// `kept[..len]` are the values inside a band; the rest is room kept from earlier
+    /// weeks, so tallying never allocates or clears memory once warm.
+    kept: Vec<f64>,
+    len: usize,
 }
 
 impl BandTally {
     pub fn clear(&mut self) {
         self.below = [0; 3];
-        self.inside.iter_mut().for_each(Vec::clear);
+        self.len = 0;
     }
 
-    /// Classifies a run of values against the bands without branches: per band, a count
-    /// of the values below it and a "compress" that writes every value to the end of the
-    /// kept ones but only advances past those inside. Both are simple enough loops for the
-    /// compiler to keep in registers, and neither mispredicts.
+    /// The values inside a band.
+    pub fn kept(&self) -> &[f64] {
+        &self.kept[..self.len]
+    }
+
+    /// Classifies a run of values against the bands. Bands are narrow, so values are taken
+    /// in blocks of 16: branch-free code counts the values below each band and notes
+    /// whether any value of the block is inside one, which the compiler turns into SIMD
+    /// code; only blocks holding a value inside a band are looked at value by value, and
+    /// those without branches (each value is written at the end of the kept ones, which
+    /// advance only past values inside).
+    #[inline(always)]
     pub fn add_all(&mut self, bands: &Bands, values: &[f64]) {
-        for j in 0..3 {
-            let (lo, hi) = (bands.lo[j], bands.hi[j]);
-            self.below[j] += values.iter().map(|&x| u64::from(x < lo)).sum::<u64>();
-            let inside = &mut self.inside[j];
-            let mut kept = inside.len();
-            // Room for every value; the capacity stays from week to week.
-            inside.resize(kept + values.len(), 0.0);
-            for &x in values {
-                inside[kept] = x;
-                kept += usize::from((x >= lo) & (x <= hi));
-            }
-            inside.truncate(kept);
+        let (lo, hi) = (bands.lo, bands.hi);
+        if self.kept.len() < self.len + values.len() {
+            self.kept.resize(self.len + values.len(), 0.0);
         }
+        let (blocks, rest) = values.as_chunks::<16>();
+        for block in blocks {
+            let mut any = false;
+            for j in 0..3 {
+                let mut below = 0u64;
+                for &x in block {
+                    below += u64::from(x < lo[j]);
+                    any |= (x >= lo[j]) & (x <= hi[j]);
+                }
+                self.below[j] += below;
+            }
+            if any {
+                self.keep_inside(bands, block);
+            }
+        }
+        for (below, lo) in self.below.iter_mut().zip(lo) {
+            *below += rest.iter().map(|&x| u64::from(x < lo)).sum::<u64>();
+        }
+        self.keep_inside(bands, rest);
+    }
+
+    #[inline(always)]
+    fn keep_inside(&mut self, bands: &Bands, values: &[f64]) {
+        let (lo, hi) = (bands.lo, bands.hi);
+        let mut len = self.len;
+        for &x in values {
+            self.kept[len] = x;
+            let inside = ((x >= lo[0]) & (x <= hi[0]))
+                | ((x >= lo[1]) & (x <= hi[1]))
+                | ((x >= lo[2]) & (x <= hi[2]));
+            len += usize::from(inside);
+        }
+        self.len = len;
     }
 }
 
@@ -118,12 +161,20 @@ impl Bands {
         Bands {
             lo: [f64::INFINITY; 3],
             hi: [f64::INFINITY; 3],
-            width: [0.02; 3],
+            miss: [0.01; 3],
+            last: [f64::NAN; 3],
+            band: Vec::new(),
+            full_selections: 0,
         }
     }
 
+    /// Quantiles so far that missed their band and needed a full selection.
+    pub fn full_selections(&self) -> u64 {
+        self.full_selections
+    }
+
     /// The type-7 quantiles `ps` of `data` (which it may reorder), using the tallies of
-    /// `data` against the current bands; then centres the bands on the results for next time.
+    /// `data` against the current bands; then places the bands for next time.
     pub fn quantiles(
         &mut self,
         ps: [f64; 3],
@@ -133,50 +184,50 @@ impl Bands {
         let n = data.len();
         let mut out = [f64::NAN; 3];
         if n == 0 {
-            *self = Bands {
-                width: self.width,
-                ..Bands::new()
-            };
+            self.lo = [f64::INFINITY; 3];
+            self.hi = [f64::INFINITY; 3];
+            self.last = [f64::NAN; 3];
             return out;
         }
         for j in 0..3 {
             let h = (n - 1) as f64 * ps[j];
             let k = h.floor() as usize;
             let frac = h - k as f64;
-            let below: u64 = tallies.iter().map(|t| t.below[j]).sum();
-            let inside: usize = tallies.iter().map(|t| t.inside[j].len()).sum();
-            let below = below as usize;
+            let below = tallies.iter().map(|t| t.below[j]).sum::<u64>() as usize;
+            // Band j's values, gathered in chunk order (the result does not depend on it).
+            self.band.clear();
+            let (lo, hi) = (self.lo[j], self.hi[j]);
+            for t in tallies.iter() {
+                let inside = t.kept().iter().filter(|&&x| x >= lo && x <= hi);
+                self.band.extend(inside);
+            }
             let last_needed = if frac > 0.0 { k + 1 } else { k };
-            out[j] = if below <= k && last_needed < below + inside {
-                // Gather the band (chunk order: the result does not depend on it anyway).
-                let (first, rest) = tallies.split_first_mut().expect("at least one tally");
-                let band = &mut first.inside[j];
-                for t in rest.iter() {
-                    band.extend_from_slice(&t.inside[j]);
-                }
-                // Aim the band at about 1% of the values: wide enough to catch next week's
-                // quantile, narrow enough that keeping its values costs little.
-                let target = (n / 100).max(2000) as f64;
-                let ratio = band.len() as f64 / target;
-                if ratio > 2.0 {
-                    self.width[j] *= 0.5;
-                } else if ratio < 0.5 {
-                    self.width[j] *= 1.5;
-                }
-                self.width[j] = self.width[j].clamp(1e-6, 0.25);
-                interpolate(band, k - below, frac)
+            out[j] = if below <= k && last_needed < below + self.band.len() {
+                interpolate(&mut self.band, k - below, frac)
             } else {
-                self.width[j] = (self.width[j] * 2.0).min(0.25);
+                self.full_selections += 1;
                 interpolate(data, k, frac)
             };
         }
         for (j, &q) in out.iter().enumerate() {
-            let half = (q.abs() * self.width[j]).max(1e-9);
-            (self.lo[j], self.hi[j]) = if q.is_finite() {
-                (q - half, q + half)
+            // Where the band was centred, and by how much (relative) that missed.
+            let centre = (self.lo[j] + self.hi[j]) / 2.0;
+            if centre.is_finite() && q != 0.0 {
+                let missed = ((q - centre) / q).abs();
+                self.miss[j] = missed.max(self.miss[j] * 0.95).min(0.25);
+            }
+            // Centre next week's band where the quantile is heading: quantiles of smoothed
+            // incomes drift steadily, so last week's step predicts this week's well. The
+            // half-width is three times the recent misses.
+            let step = q - self.last[j];
+            let next = if step.is_finite() { q + step } else { q };
+            let half = (q.abs() * 3.0 * self.miss[j].max(1e-5)).max(1e-9);
+            (self.lo[j], self.hi[j]) = if next.is_finite() {
+                (next - half, next + half)
             } else {
                 (f64::INFINITY, f64::INFINITY)
             };
+            self.last[j] = q;
         }
         out
     }
@@ -209,7 +260,15 @@ mod band_tests {
                 .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
+        let mut full_before_steady = 0;
         for week in 0..30 {
+            if week == 2 {
+                full_before_steady = bands.full_selections();
+            }
+            if week == 17 {
+                // Weeks 2 to 16 drift steadily: every quantile came from its band.
+                assert_eq!(bands.full_selections(), full_before_steady);
+            }
             let mut data: Vec<f64> = (0..5001)
                 .map(|i| 1000.0 + (i % 977) as f64 * (1.0 + week as f64 * 0.01) + next())
                 .collect();
@@ -231,6 +290,7 @@ mod band_tests {
                 assert_eq!(got[j], quantile_sorted(&sorted, *p), "week {week} p {p}");
             }
         }
+        assert!(full_before_steady > 0, "the first week selects in full");
         let mut empty: [f64; 0] = [];
         assert!(bands.quantiles(ps, &mut empty, &mut tallies)[0].is_nan());
     }

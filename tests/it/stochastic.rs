@@ -158,7 +158,7 @@ fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placeme
     // Their families too: same sizes and baseline incomes.
     let members = s.params.kube.members as usize;
     let n = 5 * members;
-    assert_eq!(a.households.size_people[..n], b.households.size_people[..n]);
+    assert_eq!(a.households.people[..n], b.households.people[..n]);
     assert_eq!(
         a.households.baseline_month_rp[..n],
         b.households.baseline_month_rp[..n]
