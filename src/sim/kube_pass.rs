@@ -7,6 +7,7 @@
 //! placement.
 
 use rand::RngExt;
+use rayon::prelude::*;
 
 use super::households::CHUNK_KUBES;
 use super::luck::{self, KubeLuck};
@@ -55,6 +56,7 @@ pub struct Block {
 pub fn blocks(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> Vec<Block> {
     let n = layout.keys.len();
     (0..n.div_ceil(BLOCK_KUBES))
+        .into_par_iter()
         .map(|b| {
             let range = b * BLOCK_KUBES..((b + 1) * BLOCK_KUBES).min(n);
             let kubes = Kubes::new(

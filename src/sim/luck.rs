@@ -100,15 +100,39 @@ pub fn mean_one_lognormal(sigma: f64, rng: &mut Pcg64) -> f64 {
     (sigma * z - sigma * sigma / 2.0).exp()
 }
 
-/// Whole hens that die out of `hens` when each dies with probability `p`.
+/// Whole hens that die out of `hens` when each dies with probability `p`: Binomial(n, p).
+///
+/// Weekly deaths have small means (a few hens of hundreds), where inversion is exact and
+/// cheapest: one uniform, walked along the probability function from `P(0) = q^n` with
+/// `P(x) = P(x - 1) ((n + 1) s / x - s)`, `s = p / q`. Means of 10 or more use rand_distr's
+/// BTPE sampler. The rarer outcome is drawn (deaths or survivors), so the mean is
+/// `n min(p, q)`.
 pub fn binomial(hens: f64, p: f64, rng: &mut Pcg64) -> f64 {
     let p = p.clamp(0.0, 1.0);
     // Whole numbers in stochastic mode; `as u64` saturates and maps NaN to 0.
     let n = hens.max(0.0) as u64;
-    match Binomial::new(n, p) {
-        Ok(d) => d.sample(rng) as f64,
-        Err(_) => 0.0,
+    if n == 0 || p == 0.0 {
+        return 0.0;
     }
+    let (flip, p) = if p > 0.5 { (true, 1.0 - p) } else { (false, p) };
+    let nf = n as f64;
+    let x = if nf * p < 10.0 {
+        let s = p / (1.0 - p);
+        let a = (nf + 1.0) * s;
+        let mut r = (nf * (-p).ln_1p()).exp(); // q^n: at least e^-10.5 here, no underflow
+        let mut u: f64 = rng.random();
+        let mut x = 0u64;
+        // The probabilities add up to 1 but for rounding; x stops at n whatever u is left.
+        while u >= r && x < n {
+            u -= r;
+            x += 1;
+            r *= a / x as f64 - s;
+        }
+        x
+    } else {
+        Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+    };
+    (if flip { n - x } else { x }) as f64
 }
 
 /// The share of hens an outbreak kills: Beta with the given mean and concentration.
@@ -337,6 +361,34 @@ mod tests {
         );
         assert_eq!(binomial(10.0, 1.0, &mut r), 10.0);
         assert_eq!(binomial(0.0, 0.5, &mut r), 0.0);
+        assert_eq!(binomial(10.0, 0.0, &mut r), 0.0);
+    }
+
+    #[test]
+    fn binomial_draws_follow_the_probability_function() {
+        // Inversion (n p = 6), the flipped side (p = 0.7) and BTPE (n p = 50): the share of
+        // each outcome against the exact probability, within about 4 standard errors.
+        for (n, p) in [(20u64, 0.3), (20, 0.7), (100, 0.5)] {
+            let mut r = rng(7);
+            let draws = 200_000;
+            let mut count = vec![0u32; n as usize + 1];
+            for _ in 0..draws {
+                count[binomial(n as f64, p, &mut r) as usize] += 1;
+            }
+            let ln_choose =
+                |x: u64| -> f64 { (1..=x).map(|i| ((n - x + i) as f64 / i as f64).ln()).sum() };
+            for (x, &c) in count.iter().enumerate() {
+                let x = x as u64;
+                let prob =
+                    (ln_choose(x) + x as f64 * p.ln() + (n - x) as f64 * (1.0 - p).ln()).exp();
+                let share = f64::from(c) / f64::from(draws);
+                let se = (prob * (1.0 - prob) / f64::from(draws)).sqrt();
+                assert!(
+                    (share - prob).abs() < 4.5 * se + 1e-6,
+                    "n {n} p {p} x {x}: {share} vs {prob}"
+                );
+            }
+        }
     }
 
     #[test]

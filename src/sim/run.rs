@@ -111,46 +111,53 @@ fn init_households(
     let spread: Vec<f64> = (0..members)
         .map(|i| household::spread_factor(sigma, i, members))
         .collect();
-    let n = layout.keys.len() * members as usize;
-    let mut baseline_month_rp = Vec::with_capacity(n);
-    let mut people = Vec::with_capacity(n);
-    let mut line_month_rp = Vec::with_capacity(n);
-    let mut luck = HouseholdLuck {
-        transitory: vec![0.0; n],
-        streams: IncomeStreams::with_capacity(n),
-    };
-    for &(r, index) in &layout.keys {
-        let region = &s.regions.regions[r];
-        let line = region.poverty_line_rp_per_capita_month;
-        for member in 0..members {
-            let entity = Entity::Household {
-                region: &region.code,
-                kube: index,
-                member,
-            };
-            luck.streams.push(match draws {
-                Some(d) => lane_seed(s.seed, d.replicate, Kind::IncomeShocks, entity),
-                None => [0; 4], // never drawn
-            });
-            let (size, spread) = match draws {
-                Some(d) => {
-                    let mut rng = stream(s.seed, d.replicate, Kind::Household, entity);
-                    let size = luck::household_size(region.poor_household_size, &mut rng);
-                    let u: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
-                    (size, (u - sigma * sigma / 2.0).exp())
-                }
-                None => (region.poor_household_size, spread[member as usize]),
-            };
-            people.push(size);
-            line_month_rp.push(line * size);
-            baseline_month_rp.push(household::baseline_income_month(
-                h.baseline_income_ratio,
-                line,
-                size,
-                spread,
-            ));
-        }
+    let m = members as usize;
+    let n = layout.keys.len() * m;
+    let (mut baseline_month_rp, mut people, mut line_month_rp) =
+        (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut seeds = vec![[0u32; 4]; n]; // deterministic mode: never drawn
+    // KUBE by KUBE in parallel: every household's draws come from its own keyed streams.
+    (
+        baseline_month_rp.par_chunks_mut(m),
+        people.par_chunks_mut(m),
+        line_month_rp.par_chunks_mut(m),
+        seeds.par_chunks_mut(m),
+        layout.keys.par_iter(),
+    )
+        .into_par_iter()
+        .for_each(|(baseline, people, line_month, seeds, &(r, index))| {
+            let region = &s.regions.regions[r];
+            let line = region.poverty_line_rp_per_capita_month;
+            for member in 0..m {
+                let entity = Entity::Household {
+                    region: &region.code,
+                    kube: index,
+                    member: member as u32,
+                };
+                let (size, spread) = match draws {
+                    Some(d) => {
+                        seeds[member] = lane_seed(s.seed, d.replicate, Kind::IncomeShocks, entity);
+                        let mut rng = stream(s.seed, d.replicate, Kind::Household, entity);
+                        let size = luck::household_size(region.poor_household_size, &mut rng);
+                        let u: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
+                        (size, (u - sigma * sigma / 2.0).exp())
+                    }
+                    None => (region.poor_household_size, spread[member]),
+                };
+                people[member] = size;
+                line_month[member] = line * size;
+                baseline[member] =
+                    household::baseline_income_month(h.baseline_income_ratio, line, size, spread);
+            }
+        });
+    let mut streams = IncomeStreams::with_capacity(n);
+    for words in seeds {
+        streams.push(words);
     }
+    let luck = HouseholdLuck {
+        transitory: vec![0.0; n],
+        streams,
+    };
     (
         Households::new(baseline_month_rp, people, line_month_rp),
         luck,

@@ -71,6 +71,7 @@ impl Kubes {
         self.region.is_empty()
     }
 
+    #[inline]
     pub fn get(&self, k: usize) -> Kube {
         Kube {
             status: self.status[k],
@@ -81,6 +82,7 @@ impl Kubes {
         }
     }
 
+    #[inline]
     pub fn set(&mut self, k: usize, kube: Kube) {
         self.status[k] = kube.status;
         self.hens[k] = kube.hens;
