@@ -89,6 +89,7 @@ fn kube_step(c: &mut Criterion) {
     }
     let mut luck = HouseholdLuck {
         transitory: vec![0.0; n],
+        spare_normal: vec![0.0; n],
         streams,
     };
     let mut income = vec![0.0; n];

@@ -10,7 +10,7 @@
 //! Accuracy is what a random income shock needs, not what a math library promises: a few
 //! units in the last place of `f32` (tests below measure it against `f64` references).
 
-use std::f32::consts::{LN_2, LOG2_E, SQRT_2};
+use std::f32::consts::{LN_2, LOG2_E};
 
 /// The natural logarithm of a positive normal `f32` (not zero, subnormal, inf or NaN).
 ///
@@ -49,53 +49,38 @@ pub fn exp(x: f32) -> f32 {
     f32::from_bits(p.to_bits().wrapping_add(((k as i32) << 23) as u32))
 }
 
-/// A standard normal draw from 32 random bits, by inversion.
+/// Two independent standard normal draws from 64 random bits, by Box and Muller's
+/// transform: radius `sqrt(-2 ln u)` and a uniform angle.
 ///
-/// The top bit is the sign; the next 23 give the tail probability
-/// `p = (q + 1/2) 2^-24` in (0, 1/2) (exact in `f32`), and the magnitude is `-Phi^-1(p) = sqrt(2)
-/// erfinv(1 - 2p)` by Giles' single-precision approximation of erfinv ("Approximating the
-/// erfinv function", GPU Computing Gems, 2011): relative error below 1e-6 here. The
-/// smallest `p` is 2^-25, so draws stop at |z| = 5.42: the 6e-8 of probability beyond
-/// falls on the outermost values. The lowest 8 bits are not used.
+/// `u = (q + 1/2) 2^-23` from the top 23 bits of `a` (exact in `f32`), so the radius stops
+/// at 5.77 (the 6e-8 of probability beyond falls on the outermost values). The angle is a quarter turn
+/// chosen by the top two bits of `b` plus `phi` in [-pi/4, pi/4) from its next 22 bits;
+/// `sin phi` and `cos phi` come from their Taylor series (truncation below 4e-8), then a
+/// quarter-turn rotation. The lowest 9 bits of `a` and 8 of `b` are not used.
 #[inline(always)]
-pub fn standard_normal(bits: u32) -> f32 {
-    const TWO_POW_MINUS_24: f32 = 1.0 / 16_777_216.0;
-    let q = ((bits >> 8) & 0x007f_ffff) as f32;
-    let p = (q + 0.5) * TWO_POW_MINUS_24;
-    // erfinv(x) with x = 1 - 2p: w = -ln((1 - x)(1 + x)) = -ln(4p(1 - p)).
-    let w = -ln(4.0 * p * (1.0 - p));
-    // Giles' coefficients, highest power first.
-    let central = horner(
-        w - 2.5,
-        [
-            2.810_226_4e-8,
-            3.432_739_4e-7,
-            -3.523_387_7e-6,
-            -4.391_506_5e-6,
-            0.000_218_580_87,
-            -0.001_253_725,
-            -0.004_177_681_6,
-            0.246_640_73,
-            1.501_409_4,
-        ],
+pub fn normal_pair(a: u32, b: u32) -> (f32, f32) {
+    const TWO_POW_MINUS_23: f32 = 1.0 / 8_388_608.0;
+    const STEP: f32 = std::f32::consts::FRAC_PI_2 / 4_194_304.0; // a quarter turn / 2^22
+    let u = ((a >> 9) as f32 + 0.5) * TWO_POW_MINUS_23;
+    let radius = (-2.0 * ln(u)).sqrt();
+    let phi = (((b >> 8) & 0x003f_ffff) as f32 + 0.5) * STEP - std::f32::consts::FRAC_PI_4;
+    let p2 = phi * phi;
+    let sin = phi
+        * horner(
+            p2,
+            [1.0 / 362_880.0, -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0, 1.0],
+        );
+    let cos = horner(
+        p2,
+        [1.0 / 40_320.0, -1.0 / 720.0, 1.0 / 24.0, -1.0 / 2.0, 1.0],
     );
-    let tail = horner(
-        w.sqrt() - 3.0,
-        [
-            -0.000_200_214_26,
-            0.000_100_950_56,
-            0.001_349_343_2,
-            -0.003_673_428_4,
-            0.005_739_507_7,
-            -0.007_622_461_3,
-            0.009_438_870_5,
-            1.001_674,
-            2.832_976_8,
-        ],
-    );
-    let erfinv = if w < 5.0 { central } else { tail } * (1.0 - 2.0 * p);
-    let magnitude = SQRT_2 * erfinv;
-    f32::from_bits(magnitude.to_bits() ^ (bits & 0x8000_0000))
+    // Rotate (cos, sin) by q quarter turns: q = 1 gives (-sin, cos), 2 (-cos, -sin), 3 (sin, -cos).
+    let q = b >> 30;
+    let swap = q & 1 == 1;
+    let (x, y) = if swap { (sin, cos) } else { (cos, sin) };
+    let x = f32::from_bits(x.to_bits() ^ (((q ^ (q >> 1)) & 1) << 31));
+    let y = f32::from_bits(y.to_bits() ^ ((q >> 1) << 31));
+    (radius * x, radius * y)
 }
 
 /// `c[0] x^(N-1) + ... + c[N-1]` by Horner's rule.
@@ -107,7 +92,6 @@ fn horner<const N: usize>(x: f32, c: [f32; N]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::normal;
 
     /// Relative error of `got` against `want`.
     fn rel(got: f32, want: f64) -> f64 {
@@ -146,45 +130,62 @@ mod tests {
     }
 
     #[test]
-    fn normals_match_the_as241_quantile_at_every_magnitude() {
-        let mut worst = 0.0f64;
-        // Every q of the 23 bits up to 2^16, then every 127th: both tails and the centre.
-        let qs = (0u32..1 << 16).chain((1 << 16..1 << 23).step_by(127));
-        for q in qs.chain([(1 << 23) - 1]) {
-            let bits = q << 8;
-            let p = (f64::from(q) + 0.5) / 16_777_216.0;
-            let want = -normal::inverse_cdf(p);
-            worst = worst.max(rel(standard_normal(bits), want));
-            // The sign bit mirrors the draw.
-            assert_eq!(standard_normal(bits | 0x8000_0000), -standard_normal(bits));
+    fn normal_pairs_have_normal_moments_tails_and_no_correlation() {
+        // Equally spaced bit patterns for both words stand for uniform bits: a quadrature.
+        // 2^16 radii by 64 angles, each at the middle of its cell.
+        let (radii, angles) = (1u32 << 16, 64u32);
+        let (mut s1, mut s2, mut s4, mut cross, mut beyond2, mut beyond3) =
+            (0.0f64, 0.0, 0.0, 0.0, 0u64, 0u64);
+        for i in 0..radii {
+            for j in 0..angles {
+                let (a, b) = (i << 16 | 1 << 15, j << 26 | 1 << 25);
+                let (x, y) = normal_pair(a, b);
+                let (x, y) = (f64::from(x), f64::from(y));
+                for z in [x, y] {
+                    s1 += z;
+                    s2 += z * z;
+                    s4 += z.powi(4);
+                    beyond2 += u64::from(z.abs() > 2.0);
+                    beyond3 += u64::from(z.abs() > 3.0);
+                }
+                cross += x * y;
+            }
         }
-        assert!(worst < 1e-6, "worst {worst:e}");
-        // The outermost draw.
+        let n = 2.0 * f64::from(radii) * f64::from(angles);
+        assert!((s1 / n).abs() < 1e-6, "mean {}", s1 / n);
+        assert!((s2 / n - 1.0).abs() < 1e-3, "variance {}", s2 / n);
+        assert!((s4 / n - 3.0).abs() < 1e-2, "fourth moment {}", s4 / n);
         assert!(
-            (standard_normal(0) - 5.42).abs() < 0.01,
-            "{}",
-            standard_normal(0)
+            (cross / (n / 2.0)).abs() < 1e-6,
+            "correlation {}",
+            cross / (n / 2.0)
         );
+        // P(|Z| > 2) = 0.0455003, P(|Z| > 3) = 0.0026998.
+        assert!((beyond2 as f64 / n - 0.045_500_3).abs() < 2e-4);
+        assert!((beyond3 as f64 / n - 0.002_699_8).abs() < 2e-5);
     }
 
     #[test]
-    fn normals_from_uniform_bits_have_mean_0_variance_1_and_normal_tails() {
-        // Equally spaced bit patterns stand for uniform bits: a quadrature of the moments.
-        let n = 1u64 << 22;
-        let (mut s1, mut s2, mut s4, mut beyond2) = (0.0f64, 0.0, 0.0, 0u64);
-        for i in 0..n {
-            let bits = (i << 10) as u32; // evenly over all 32-bit patterns
-            let z = f64::from(standard_normal(bits));
-            s1 += z;
-            s2 += z * z;
-            s4 += z.powi(4);
-            beyond2 += u64::from(z.abs() > 2.0);
+    fn normal_pairs_match_the_formula_in_double_precision() {
+        let mut worst = 0.0f64;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..1_000_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let (a, b) = (state as u32, (state >> 32) as u32);
+            let u = (f64::from(a >> 9) + 0.5) / 8_388_608.0;
+            let r = (-2.0 * u.ln()).sqrt();
+            let quarter = f64::from(b >> 30);
+            let phi = (f64::from((b >> 8) & 0x3f_ffff) + 0.5) / 4_194_304.0 - 0.5;
+            let theta = (quarter + phi) * std::f64::consts::FRAC_PI_2;
+            let (x, y) = normal_pair(a, b);
+            worst = worst.max((f64::from(x) - r * theta.cos()).abs() / r.max(1.0));
+            worst = worst.max((f64::from(y) - r * theta.sin()).abs() / r.max(1.0));
         }
-        let n = n as f64;
-        assert!((s1 / n).abs() < 1e-6, "mean {}", s1 / n);
-        assert!((s2 / n - 1.0).abs() < 1e-5, "variance {}", s2 / n);
-        assert!((s4 / n - 3.0).abs() < 1e-3, "fourth moment {}", s4 / n);
-        // P(|Z| > 2) = 0.0455003.
-        assert!((beyond2 as f64 / n - 0.045_500_3).abs() < 1e-5);
+        assert!(worst < 1e-6, "worst {worst:e}");
+        // The outermost radius.
+        let (x, y) = normal_pair(0, 0);
+        assert!((f64::from(x).hypot(f64::from(y)) - 5.77).abs() < 0.01);
     }
 }

@@ -236,6 +236,9 @@ pub struct HouseholdLuck {
     /// The transitory log-income deviation `e_i(t)`, 0 at week 0, per household (f32: see
     /// the household pass). Zeros in deterministic mode.
     pub transitory: Vec<f32>,
+    /// The second normal of the household's last Box-Muller pair, used the week after it
+    /// was drawn (pairs are drawn in odd weeks).
+    pub spare_normal: Vec<f32>,
     /// Per household: the stream of its weekly income shocks, keyed by (region, KUBE index,
     /// member) and drawn every week whatever the KUBE's state, so member i of KUBE j of a
     /// region meets the same shocks in every placement. Zeros in deterministic mode

@@ -156,6 +156,7 @@ fn init_households(
     }
     let luck = HouseholdLuck {
         transitory: vec![0.0; n],
+        spare_normal: vec![0.0; n],
         streams,
     };
     (

@@ -88,6 +88,8 @@ pub struct BandTally {
     /// weeks, so tallying never allocates or clears memory once warm.
     kept: Vec<f64>,
     len: usize,
+    /// Scratch: one byte per value of the last run, 1 if inside a band.
+    inside: Vec<u8>,
 }
 
 impl BandTally {
@@ -101,49 +103,51 @@ impl BandTally {
         &self.kept[..self.len]
     }
 
-    /// Classifies a run of values against the bands. Bands are narrow, so values are taken
-    /// in blocks of 16: branch-free code counts the values below each band and notes
-    /// whether any value of the block is inside one, which the compiler turns into SIMD
-    /// code; only blocks holding a value inside a band are looked at value by value, and
-    /// those without branches (each value is written at the end of the kept ones, which
-    /// advance only past values inside).
+    /// Classifies a run of values against the bands in two passes. The first is
+    /// branch-free and the compiler turns it into SIMD code: it counts the values below
+    /// each band and writes a byte per value, 1 if it is inside a band. The second reads
+    /// those bytes eight at a time and keeps only the flagged values; bands are narrow,
+    /// so most words are zero and cost one comparison.
     #[inline(always)]
     pub fn add_all(&mut self, bands: &Bands, values: &[f64]) {
         let (lo, hi) = (bands.lo, bands.hi);
-        if self.kept.len() < self.len + values.len() {
-            self.kept.resize(self.len + values.len(), 0.0);
+        let n = values.len();
+        if self.kept.len() < self.len + n {
+            self.kept.resize(self.len + n, 0.0);
         }
-        let (blocks, rest) = values.as_chunks::<16>();
-        for block in blocks {
-            let mut any = false;
-            for j in 0..3 {
-                let mut below = 0u64;
-                for &x in block {
-                    below += u64::from(x < lo[j]);
-                    any |= (x >= lo[j]) & (x <= hi[j]);
-                }
-                self.below[j] += below;
-            }
-            if any {
-                self.keep_inside(bands, block);
-            }
+        if self.inside.len() < n {
+            self.inside.resize(n, 0);
         }
-        for (below, lo) in self.below.iter_mut().zip(lo) {
-            *below += rest.iter().map(|&x| u64::from(x < lo)).sum::<u64>();
+        let inside = &mut self.inside[..n];
+        let (mut b0, mut b1, mut b2) = (0u64, 0u64, 0u64);
+        for (flag, &x) in inside.iter_mut().zip(values) {
+            b0 += u64::from(x < lo[0]);
+            b1 += u64::from(x < lo[1]);
+            b2 += u64::from(x < lo[2]);
+            *flag = u8::from(
+                ((x >= lo[0]) & (x <= hi[0]))
+                    | ((x >= lo[1]) & (x <= hi[1]))
+                    | ((x >= lo[2]) & (x <= hi[2])),
+            );
         }
-        self.keep_inside(bands, rest);
-    }
-
-    #[inline(always)]
-    fn keep_inside(&mut self, bands: &Bands, values: &[f64]) {
-        let (lo, hi) = (bands.lo, bands.hi);
+        self.below[0] += b0;
+        self.below[1] += b1;
+        self.below[2] += b2;
         let mut len = self.len;
-        for &x in values {
-            self.kept[len] = x;
-            let inside = ((x >= lo[0]) & (x <= hi[0]))
-                | ((x >= lo[1]) & (x <= hi[1]))
-                | ((x >= lo[2]) & (x <= hi[2]));
-            len += usize::from(inside);
+        let (words, _) = inside.as_chunks::<8>();
+        for (w, word) in words.iter().enumerate() {
+            // Each flag byte is 0 or 1: one bit per kept value.
+            let mut bits = u64::from_le_bytes(*word);
+            while bits != 0 {
+                let i = w * 8 + bits.trailing_zeros() as usize / 8;
+                self.kept[len] = values[i];
+                len += 1;
+                bits &= bits - 1;
+            }
+        }
+        for i in words.len() * 8..n {
+            self.kept[len] = values[i];
+            len += usize::from(inside[i]);
         }
         self.len = len;
     }
