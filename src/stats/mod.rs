@@ -80,14 +80,11 @@ pub struct Bands {
 }
 
 /// What one chunk of values contributed to [`Bands`]: counts below each band, and the
-/// values inside any band.
+/// values inside each band (vectors keep their capacity from week to week).
 #[derive(Debug, Clone, Default)]
 pub struct BandTally {
     pub below: [u64; 3],
-    /// `kept[..len]` are the values inside a band; the rest is room kept from earlier
-    /// weeks, so tallying never allocates or clears memory once warm.
-    kept: Vec<f64>,
-    len: usize,
+    kept: [Vec<f64>; 3],
     /// Scratch: one byte per value of the last run, 1 if inside a band.
     inside: Vec<u8>,
 }
@@ -95,12 +92,12 @@ pub struct BandTally {
 impl BandTally {
     pub fn clear(&mut self) {
         self.below = [0; 3];
-        self.len = 0;
+        self.kept.iter_mut().for_each(Vec::clear);
     }
 
-    /// The values inside a band.
-    pub fn kept(&self) -> &[f64] {
-        &self.kept[..self.len]
+    /// The values inside band j.
+    pub fn kept(&self, j: usize) -> &[f64] {
+        &self.kept[j]
     }
 
     /// Classifies a run of values against the bands in two passes. The first is
@@ -112,9 +109,6 @@ impl BandTally {
     pub fn add_all(&mut self, bands: &Bands, values: &[f64]) {
         let (lo, hi) = (bands.lo, bands.hi);
         let n = values.len();
-        if self.kept.len() < self.len + n {
-            self.kept.resize(self.len + n, 0.0);
-        }
         if self.inside.len() < n {
             self.inside.resize(n, 0);
         }
@@ -133,23 +127,30 @@ impl BandTally {
         self.below[0] += b0;
         self.below[1] += b1;
         self.below[2] += b2;
-        let mut len = self.len;
         let (words, _) = inside.as_chunks::<8>();
         for (w, word) in words.iter().enumerate() {
-            // Each flag byte is 0 or 1: one bit per kept value.
+            // Each flag byte is 0 or 1: one bit per value to keep.
             let mut bits = u64::from_le_bytes(*word);
             while bits != 0 {
                 let i = w * 8 + bits.trailing_zeros() as usize / 8;
-                self.kept[len] = values[i];
-                len += 1;
+                keep(&mut self.kept, bands, values[i]);
                 bits &= bits - 1;
             }
         }
         for i in words.len() * 8..n {
-            self.kept[len] = values[i];
-            len += usize::from(inside[i]);
+            if inside[i] != 0 {
+                keep(&mut self.kept, bands, values[i]);
+            }
         }
-        self.len = len;
+    }
+}
+
+/// Keeps `x` in each band it is inside.
+fn keep(kept: &mut [Vec<f64>; 3], bands: &Bands, x: f64) {
+    for (j, kept) in kept.iter_mut().enumerate() {
+        if x >= bands.lo[j] && x <= bands.hi[j] {
+            kept.push(x);
+        }
     }
 }
 
@@ -200,10 +201,8 @@ impl Bands {
             let below = tallies.iter().map(|t| t.below[j]).sum::<u64>() as usize;
             // Band j's values, gathered in chunk order (the result does not depend on it).
             self.band.clear();
-            let (lo, hi) = (self.lo[j], self.hi[j]);
             for t in tallies.iter() {
-                let inside = t.kept().iter().filter(|&&x| x >= lo && x <= hi);
-                self.band.extend(inside);
+                self.band.extend_from_slice(t.kept(j));
             }
             let last_needed = if frac > 0.0 { k + 1 } else { k };
             out[j] = if below <= k && last_needed < below + self.band.len() {
