@@ -96,7 +96,11 @@ impl Pass {
         w: &Week,
     ) -> (u64, u64) {
         let size = CHUNK_KUBES * w.members;
-        let fixed = (&hh.baseline_month_rp, &hh.line_month_rp, &hh.people);
+        let fixed = (
+            &hh.baseline_month_rp,
+            &hh.line_month_rp,
+            &hh.month_per_person,
+        );
         let [s0, s1, s2, s3] = &mut luck.streams.s;
         (
             (
@@ -138,7 +142,7 @@ impl Pass {
                         streams: [s0, s1, s2, s3],
                         baseline_month_rp: &fixed.0[range.clone()],
                         line_month_rp: &fixed.1[range.clone()],
-                        people: &fixed.2[range],
+                        month_per_person: &fixed.2[range],
                         smoothed_rp,
                         weeks_above,
                         graduated_week,
@@ -159,7 +163,7 @@ struct Chunk<'a> {
     streams: [&'a mut [u32]; 4],
     baseline_month_rp: &'a [f64],
     line_month_rp: &'a [f64],
-    people: &'a [f64],
+    month_per_person: &'a [f64],
     smoothed_rp: &'a mut [f64],
     weeks_above: &'a mut [u16],
     graduated_week: &'a mut [u16],
@@ -253,7 +257,7 @@ fn chunk_week(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u6
     let shock = &s.shock[..started];
     let payout = &s.payout_rp[..started];
     let line = &c.line_month_rp[..started];
-    let people = &c.people[..started];
+    let month_per_person = &c.month_per_person[..started];
     let smoothed = &mut c.smoothed_rp[..started];
     let weeks_above = &mut c.weeks_above[..started];
     let graduated_week = &mut c.graduated_week[..started];
@@ -273,7 +277,7 @@ fn chunk_week(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u6
         graduated_week[i] = if now { graduation_week } else { before };
         above_count += u64::from(above);
         graduated_count += u64::from(now);
-        income[i] = sm / people[i] * (52.0 / 12.0);
+        income[i] = sm * month_per_person[i];
     }
     tally.clear();
     tally.add_all(w.bands, income);
@@ -344,7 +348,7 @@ mod tests {
                 streams: [s0, s1, s2, s3],
                 baseline_month_rp: &hh.baseline_month_rp,
                 line_month_rp: &hh.line_month_rp,
-                people: &hh.people,
+                month_per_person: &hh.month_per_person,
                 smoothed_rp: &mut hh.smoothed_rp,
                 weeks_above: &mut hh.weeks_above,
                 graduated_week: &mut hh.graduated_week,

@@ -105,6 +105,8 @@ pub struct Households {
     pub people: Vec<f64>,
     /// The household's monthly poverty line at t = 0: `poverty_line_r * n_i`.
     pub line_month_rp: Vec<f64>,
+    /// `52 / (12 n_i)`: turns weekly household income into monthly income per person.
+    pub month_per_person: Vec<f64>,
     /// Smoothed weekly income `S(t)`.
     pub smoothed_rp: Vec<f64>,
     pub weeks_above: Vec<u16>,
@@ -126,6 +128,7 @@ impl Households {
         debug_assert!(people.len() == n && line_month_rp.len() == n);
         Households {
             baseline_month_rp,
+            month_per_person: people.iter().map(|n| 52.0 / (12.0 * n)).collect(),
             people,
             line_month_rp,
             smoothed_rp: vec![0.0; n],
