@@ -165,51 +165,31 @@ fn init_households(
     )
 }
 
-/// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
-/// deterministic mode (`draws = None`) or as one stochastic replicate.
-pub fn simulate(
-    s: &Scenario,
-    path: &Path,
-    placement: Option<&Placement>,
-    draws: Option<&Draws>,
-) -> Run {
-    let weeks = s.weeks as usize;
-    let n_regions = s.regions.len();
-    let p = &s.params;
-    let sp = &p.stochastic;
-    let members = p.kube.members as usize;
-    let layout = place(s, placement);
-    let (mut households, mut household_luck) = init_households(s, &layout, draws);
-    let (kube_region, start_week) = (layout.kubes.region.clone(), layout.kubes.start_week.clone());
-    let n_kubes = kube_region.len();
-    let mut blocks = kube_pass::blocks(s, &layout, draws);
-    let whole_hens = draws.is_some();
-    let alpha = household::ema_alpha(p.household.smoothing_weeks);
-    let h0 = f64::from(p.flock.hens_per_kube);
-
-    let mut region_weekly = Array3::<f64>::zeros((weeks, n_regions, rw::NAMES.len()));
-    let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
-    let mut totals = Totals {
-        kubes_per_region: layout.kubes_per_region,
-        started_households_per_region: vec![0; n_regions],
-        graduated_per_region: vec![0; n_regions],
-        ..Totals::default()
-    };
+/// The KUBE side of a week: start of week and eggs, the market, settlement.
+struct KubeSide<'a> {
+    s: &'a Scenario,
+    path: &'a Path,
+    draws: Option<&'a Draws<'a>>,
+    blocks: Vec<kube_pass::Block>,
+    whole_hens: bool,
+    h0: f64,
+    members: usize,
+    region_weekly: Array3<f64>,
+    totals: Totals,
+    /// Households of KUBE started so far.
+    started_households: u64,
     // Scratch reused every week.
-    let mut kube_supply_kg = vec![0.0; n_regions];
-    let mut price_rp_per_kg = vec![0.0; n_regions];
-    let mut feed_rp_per_kg = vec![0.0; n_regions];
-    let mut payout_rp = vec![0.0; n_kubes];
-    let mut income_pc_month = vec![0.0; households.len()];
-    let mut pass = households::Pass::new(households.len(), n_kubes, members);
-    let mut bands = Bands::new();
-    let mut started_households: u64 = 0;
-    let mut graduated: u64 = 0;
+    kube_supply_kg: Vec<f64>,
+    price_rp_per_kg: Vec<f64>,
+    feed_rp_per_kg: Vec<f64>,
+}
 
-    for t in 0..weeks {
-        if super::cancel::requested() {
-            break; // the run is abandoned; what it holds is never written
-        }
+impl KubeSide<'_> {
+    /// Week t's KUBE passes and market; writes each KUBE's payout to `payout_rp` and
+    /// returns the week's flows and the households started by then.
+    fn week(&mut self, t: usize, payout_rp: &mut [f64]) -> ([f64; pw::NAMES.len()], u64) {
+        let (s, path, p) = (self.s, self.path, &self.s.params);
+        let draws = self.draws;
         let food_index = path.food_index[t];
         let discount = path.discount[t];
         let mut program_cost_rp = 0.0;
@@ -220,19 +200,19 @@ pub fn simulate(
             s,
             t,
             food_index,
-            whole_hens,
+            whole_hens: self.whole_hens,
             draws,
-            h0,
+            h0: self.h0,
         };
-        blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
-        kube_supply_kg.fill(0.0);
-        for b in &blocks {
-            for (total, part) in kube_supply_kg.iter_mut().zip(&b.supply_kg) {
+        self.blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
+        self.kube_supply_kg.fill(0.0);
+        for b in &self.blocks {
+            for (total, part) in self.kube_supply_kg.iter_mut().zip(&b.supply_kg) {
                 *total += part;
             }
             program_cost_rp += b.program_cost_rp;
-            totals.started_kubes += b.started;
-            started_households += b.started * members as u64;
+            self.totals.started_kubes += b.started;
+            self.started_households += b.started * self.members as u64;
         }
 
         // 2. The market: self-sufficiency, price, deficit; the feed price.
@@ -240,11 +220,10 @@ pub fn simulate(
             Some(d) => (d.shocks.egg_price_factor[t], d.shocks.feed_price_factor[t]),
             None => (1.0, 1.0),
         };
-        for r in 0..n_regions {
-            let region = &s.regions.regions[r];
+        for (r, region) in s.regions.regions.iter().enumerate() {
             let demand = path.demand_kg[[t, r]];
             let baseline = path.baseline_supply_kg[[t, r]];
-            let supply = baseline + kube_supply_kg[r];
+            let supply = baseline + self.kube_supply_kg[r];
             let x = market::self_sufficiency(supply, demand);
             let hub = path.hub_egg_rp_per_kg[t] * egg_shock;
             let price = market::egg_price(
@@ -253,8 +232,8 @@ pub fn simulate(
                 x,
                 p.market.price_band_width,
             );
-            price_rp_per_kg[r] = price;
-            feed_rp_per_kg[r] = match draws {
+            self.price_rp_per_kg[r] = price;
+            self.feed_rp_per_kg[r] = match draws {
                 None => path.feed_rp_per_kg[[t, r]],
                 Some(_) => {
                     (p.market.hub_feed_price_rp_per_kg * feed_shock
@@ -262,68 +241,184 @@ pub fn simulate(
                         * path.feed_index[t]
                 }
             };
-            let mut row = region_weekly.slice_mut(ndarray::s![t, r, ..]);
+            let mut row = self.region_weekly.slice_mut(ndarray::s![t, r, ..]);
             row[rw::DEMAND_KG] = demand;
             row[rw::BASELINE_SUPPLY_KG] = baseline;
-            row[rw::KUBE_SUPPLY_KG] = kube_supply_kg[r];
+            row[rw::KUBE_SUPPLY_KG] = self.kube_supply_kg[r];
             row[rw::DEFICIT_KG] = market::deficit_kg(demand, supply);
             row[rw::SELF_SUFFICIENCY] = x;
             row[rw::PRICE_RP_PER_KG] = price;
         }
 
         // 3. Sales, costs, deaths, culling, payouts, block by block in parallel.
-        blocks
+        let (price, feed) = (&self.price_rp_per_kg, &self.feed_rp_per_kg);
+        self.blocks
             .par_iter_mut()
-            .for_each(|b| b.settle(&ctx, &price_rp_per_kg, &feed_rp_per_kg));
+            .for_each(|b| b.settle(&ctx, price, feed));
         let mut flows = [0.0; pw::NAMES.len()];
-        for b in &blocks {
+        for b in &self.blocks {
             for (total, part) in flows.iter_mut().zip(&b.flows) {
                 *total += part;
             }
             program_cost_rp += b.program_cost_rp;
             payout_rp[b.first..b.first + b.kubes.len()].copy_from_slice(&b.kubes.payout_rp);
         }
+        let totals = &mut self.totals;
         totals.payouts_rp += flows[pw::PAYOUT_RP];
         totals.npv_payouts_rp += flows[pw::PAYOUT_RP] * discount;
         totals.program_cost_rp += program_cost_rp;
         totals.npv_program_cost_rp += program_cost_rp * discount;
+        (flows, self.started_households)
+    }
+}
 
-        // 4. Households: income, smoothing, the line, graduation (in parallel chunks).
+/// The household side of a week: income, smoothing, the line, graduation, quantiles.
+struct HouseholdSide<'a> {
+    s: &'a Scenario,
+    path: &'a Path,
+    stochastic: bool,
+    households: Households,
+    luck: HouseholdLuck,
+    start_week: Vec<u32>,
+    alpha: f64,
+    members: usize,
+    /// Households graduated so far.
+    graduated: u64,
+    // Scratch reused every week.
+    income_pc_month: Vec<f64>,
+    pass: households::Pass,
+    bands: Bands,
+}
+
+impl HouseholdSide<'_> {
+    /// Week t's household pass, given the week's payouts and the households started by
+    /// then; fills in the household entries of the week's `flows`.
+    fn week(&mut self, t: usize, payout_rp: &[f64], started: u64, flows: &mut [f64]) {
+        let p = &self.s.params;
         let week_inputs = households::Week {
             t,
-            income_index: path.income_index[t],
-            line_index: path.poverty_line_index[t],
+            income_index: self.path.income_index[t],
+            line_index: self.path.poverty_line_index[t],
             threshold: p.household.graduation_threshold,
-            alpha,
+            alpha: self.alpha,
             graduation_weeks: p.household.graduation_weeks,
-            members,
-            stochastic: draws.is_some(),
-            income_rho: sp.income_rho as f32,
-            income_sigma: sp.income_sigma as f32,
-            start_week: &start_week,
-            payout_rp: &payout_rp,
-            bands: &bands,
+            members: self.members,
+            stochastic: self.stochastic,
+            income_rho: p.stochastic.income_rho as f32,
+            income_sigma: p.stochastic.income_sigma as f32,
+            start_week: &self.start_week,
+            payout_rp,
+            bands: &self.bands,
         };
-        let (above, graduated_now) = pass.step(
-            &mut households,
-            &mut household_luck,
-            &mut income_pc_month,
+        let (above, graduated_now) = self.pass.step(
+            &mut self.households,
+            &mut self.luck,
+            &mut self.income_pc_month,
             &week_inputs,
         );
-        graduated += graduated_now;
+        self.graduated += graduated_now;
         // Started households are a prefix: start weeks never decrease with the KUBE number.
-        let started_data = &mut income_pc_month[..started_households as usize];
-        let [p10, p50, p90] = bands.quantiles([0.1, 0.5, 0.9], started_data, &mut pass.tallies);
-        let started = started_households as f64;
+        let started_data = &mut self.income_pc_month[..started as usize];
+        let [p10, p50, p90] =
+            self.bands
+                .quantiles([0.1, 0.5, 0.9], started_data, &mut self.pass.tallies);
+        let started = started as f64;
         flows[pw::INCOME_P10] = p10;
         flows[pw::INCOME_P50] = p50;
         flows[pw::INCOME_P90] = p90;
         flows[pw::ABOVE_LINE_SHARE] = ratio(above as f64, started);
-        flows[pw::GRADUATED_SHARE] = ratio(graduated as f64, started);
+        flows[pw::GRADUATED_SHARE] = ratio(self.graduated as f64, started);
+    }
+}
+
+/// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
+/// deterministic mode (`draws = None`) or as one stochastic replicate.
+///
+/// Households of week t need only week t's payouts, and the KUBE of week t + 1 never
+/// look at households, so the two run side by side: week t's household pass beside week
+/// t + 1's KUBE passes and market (payouts in two alternating buffers). Each side keeps
+/// its own order, so the results are those of running them one after the other.
+pub fn simulate(
+    s: &Scenario,
+    path: &Path,
+    placement: Option<&Placement>,
+    draws: Option<&Draws>,
+) -> Run {
+    let weeks = s.weeks as usize;
+    let n_regions = s.regions.len();
+    let p = &s.params;
+    let members = p.kube.members as usize;
+    let layout = place(s, placement);
+    let (households, household_luck) = init_households(s, &layout, draws);
+    let n_kubes = layout.keys.len();
+    let blocks = kube_pass::blocks(s, &layout, draws);
+    let n_households = households.len();
+    let mut kube = KubeSide {
+        s,
+        path,
+        draws,
+        blocks,
+        whole_hens: draws.is_some(),
+        h0: f64::from(p.flock.hens_per_kube),
+        members,
+        region_weekly: Array3::<f64>::zeros((weeks, n_regions, rw::NAMES.len())),
+        totals: Totals {
+            kubes_per_region: layout.kubes_per_region,
+            started_households_per_region: vec![0; n_regions],
+            graduated_per_region: vec![0; n_regions],
+            ..Totals::default()
+        },
+        started_households: 0,
+        kube_supply_kg: vec![0.0; n_regions],
+        price_rp_per_kg: vec![0.0; n_regions],
+        feed_rp_per_kg: vec![0.0; n_regions],
+    };
+    let mut hh = HouseholdSide {
+        s,
+        path,
+        stochastic: draws.is_some(),
+        households,
+        luck: household_luck,
+        start_week: layout.kubes.start_week,
+        alpha: household::ema_alpha(p.household.smoothing_weeks),
+        members,
+        graduated: 0,
+        income_pc_month: vec![0.0; n_households],
+        pass: households::Pass::new(n_households, n_kubes, members),
+        bands: Bands::new(),
+    };
+    let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
+    let mut payouts = [vec![0.0; n_kubes], vec![0.0; n_kubes]];
+
+    let mut next =
+        (weeks > 0 && !super::cancel::requested()).then(|| kube.week(0, &mut payouts[0]));
+    for t in 0..weeks {
+        // After a stop request the run is abandoned; what it holds is never written.
+        let Some((mut flows, started)) = next.take().filter(|_| !super::cancel::requested()) else {
+            break;
+        };
+        let (even, odd) = payouts.split_at_mut(1);
+        let (current, following) = if t % 2 == 0 {
+            (&even[0], &mut odd[0])
+        } else {
+            (&odd[0], &mut even[0])
+        };
+        let ((), following_week) = rayon::join(
+            || hh.week(t, current, started, &mut flows),
+            || (t + 1 < weeks).then(|| kube.week(t + 1, following)),
+        );
         program_weekly
             .row_mut(t)
             .assign(&ndarray::ArrayView1::from(&flows));
+        next = following_week;
     }
+    let KubeSide {
+        blocks,
+        region_weekly,
+        mut totals,
+        ..
+    } = kube;
+    let households = hh.households;
 
     // Horizon totals.
     let (kubes, luck) = kube_pass::flatten(blocks);
