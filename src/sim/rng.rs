@@ -130,14 +130,6 @@ impl IncomeStreams {
             lane.push(w);
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.s[0].len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.s[0].is_empty()
-    }
 }
 
 /// Steps the generators whose words are `s0..s3` (equal lengths) once each, writing each
