@@ -87,7 +87,8 @@ mod tests {
 
     #[test]
     fn smoothing_weighs_this_week_by_alpha() {
-        assert_eq!(smooth(0.25, 100.0, 20.0), 0.25 * 100.0 + 0.75 * 20.0);
+        // Worked by hand: 0.25 * 100 + 0.75 * 20 = 25 + 15.
+        assert_eq!(smooth(0.25, 100.0, 20.0), 40.0);
         assert_eq!(ema_alpha(7), 0.25);
         assert_eq!(streak(true, u16::MAX), u16::MAX);
     }

@@ -8,9 +8,8 @@
 //! simple enough for the compiler to turn into SIMD code: step the households' random
 //! streams, turn the bits into normals (a Box-Muller pair every other week, the second
 //! kept for the next week), update the transitory shocks and take their exponentials,
-//! then income, smoothing, the line and graduation. Per-KUBE and per-region
-//! inputs (payouts, lines) are first spread into per-household scratch so that the main
-//! loops read only contiguous arrays. On x86-64 machines with AVX2 the same code is also
+//! then income, smoothing, the line and graduation. Each KUBE's payout share is first
+//! spread into per-household scratch so that the main loop reads only contiguous arrays. On x86-64 machines with AVX2 the same code is also
 //! compiled for 8-lane registers and chosen at run time; both builds use the same IEEE
 //! operations in the same order (Rust never fuses a multiply and an add on its own), so
 //! their results are identical bit for bit (tested below).

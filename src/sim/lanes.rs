@@ -1,6 +1,6 @@
 //! Elementwise single-precision math written for loops the compiler vectorises.
 //!
-//! The household pass draws a normal and takes an exponential for each of a million
+//! The household pass draws normals and takes an exponential for each of a million
 //! households every week. The platform's `expf` and a ziggurat normal are scalar calls with
 //! branches (about 5 ns each here); these versions are short straight-line code, no calls,
 //! no table lookups, no data-dependent branches, so a loop over a slice of them becomes SIMD
