@@ -9,13 +9,13 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use telur::model::market;
-use telur::scenario::{Mode, Overrides, Scenario, Source};
+use telur::scenario::{Overrides, Scenario, Source};
 use telur::sim::households::{self, Week};
 use telur::sim::kube_pass::{self, Context};
 use telur::sim::luck::{HouseholdLuck, Shocks};
 use telur::sim::rng::IncomeStreams;
 use telur::sim::state::Households;
-use telur::sim::{Draws, Path, run, run_scenario, simulate};
+use telur::sim::{Draws, Mode, Path, run, run_scenario, simulate};
 use telur::stats::Bands;
 
 fn scenario(text: &str, name: &str) -> Scenario {
@@ -36,16 +36,20 @@ fn national() -> Scenario {
 
 fn kube_step(c: &mut Criterion) {
     let s = national();
-    let path = Path::new(&s);
-    let shocks = Shocks::draw(&s, 0);
+    let path = Path::new(&s.world);
+    let seed = s.ensemble.seed;
+    let shocks = Shocks::draw(&s.world, seed, 0);
     let draws = Draws {
+        seed,
         replicate: 0,
         shocks: &shocks,
     };
-    let layout = run::place(&s, Some(&s.placements[0]));
-    let mut blocks = kube_pass::blocks(&s, &layout, Some(&draws));
+    let placement = &s.placements[0];
+    let layout = run::place(&s.world, Some(placement));
+    let mut blocks = kube_pass::blocks(&s.world, &layout, Some(&draws));
     let ctx = |t| Context {
-        s: &s,
+        world: &s.world,
+        design: Some(&placement.design),
         t,
         food_index: path.food_index[t],
         whole_hens: true,
@@ -54,8 +58,9 @@ fn kube_step(c: &mut Criterion) {
     };
     // Week 0 starts every KUBE; the benchmark then times week 1.
     blocks.par_iter_mut().for_each(|b| b.begin(&ctx(0)));
-    let prices = vec![26_000.0; s.regions.len()];
-    let feed = vec![5_800.0; s.regions.len()];
+    let n_regions = s.world.regions.len();
+    let prices = vec![26_000.0; n_regions];
+    let feed = vec![5_800.0; n_regions];
     blocks
         .par_iter_mut()
         .for_each(|b| b.settle(&ctx(0), &prices, &feed));
@@ -74,7 +79,7 @@ fn kube_step(c: &mut Criterion) {
         })
     });
 
-    let n = layout.keys.len() * s.params.kube.members as usize;
+    let n = layout.keys.len() * placement.design.kube.members as usize;
     let people: Vec<f64> = (0..n).map(|h| 1.0 + (h % 7) as f64).collect();
     let mut hh = Households::new(
         (0..n)
@@ -125,12 +130,12 @@ fn kube_step(c: &mut Criterion) {
         },
     );
 
-    group.throughput(Throughput::Elements(s.regions.len() as u64));
-    let supply = vec![1000.0; s.regions.len()];
+    group.throughput(Throughput::Elements(n_regions as u64));
+    let supply = vec![1000.0; n_regions];
     group.bench_function("market: price and deficit, 34 regions", |b| {
         b.iter(|| {
             let mut total = 0.0;
-            for (r, region) in s.regions.regions.iter().enumerate() {
+            for (r, region) in s.world.regions.regions.iter().enumerate() {
                 let demand = path.demand_kg[[1, r]];
                 let x =
                     market::self_sufficiency(path.baseline_supply_kg[[1, r]] + supply[r], demand);
@@ -150,18 +155,22 @@ fn kube_step(c: &mut Criterion) {
 fn whole_runs(c: &mut Criterion) {
     let mut s = Scenario::load(&Source::builtin_default(), &Overrides::default())
         .expect("the default scenario");
-    s.mode = Mode::Deterministic;
-    let path = Path::new(&s);
+    s.ensemble.mode = Mode::Deterministic;
+    let path = Path::new(&s.world);
     let placement = &s.placements[1];
     let mut group = c.benchmark_group("deterministic default scenario");
     group.throughput(Throughput::Elements(
-        placement.total_kubes() * u64::from(s.weeks),
+        placement.total_kubes() * u64::from(s.world.weeks),
     ));
     group.bench_function("one placement, 300 KUBE x 260 weeks", |b| {
-        b.iter(|| simulate(black_box(&s), black_box(&path), Some(placement), None))
+        b.iter(|| simulate(black_box(&s.world), black_box(&path), Some(placement), None))
     });
-    group.bench_function("baseline + 4 placements", |b| {
-        b.iter(|| run_scenario(black_box(&s)))
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    group.bench_function("baseline + 4 placements, 1 thread", |b| {
+        b.iter(|| one.install(|| run_scenario(black_box(&s.world), &s.ensemble, &s.placements)))
     });
     group.finish();
 }

@@ -9,13 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// to place the next KUBEs.
 #[derive(Debug, Parser)]
 #[command(name = "telur", version, about, long_about = None, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run a scenario (default: the embedded kube-bekerja scenario) and write its outputs.
     Run(RunArgs),
     /// Validate a scenario and show every resolved value and where it came from; runs nothing.
@@ -49,41 +49,50 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DataKind {
+pub(crate) enum DataKind {
     Regions,
     Breeds,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModeArg {
+pub(crate) enum ModeArg {
     Deterministic,
     Stochastic,
 }
 
+impl From<ModeArg> for telur::sim::Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Deterministic => telur::sim::Mode::Deterministic,
+            ModeArg::Stochastic => telur::sim::Mode::Stochastic,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenario file (TOML). Without it, the embedded default scenario runs.
-    pub scenario: Option<PathBuf>,
+    pub(crate) scenario: Option<PathBuf>,
     /// Output folder [default: output/<scenario name>]. A folder an earlier run wrote is
     /// replaced; any other non-empty folder is refused.
     #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Override the scenario's mode.
     #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
+    pub(crate) mode: Option<ModeArg>,
     /// Override the horizon, in weeks.
     #[arg(long, value_name = "N")]
-    pub weeks: Option<u32>,
+    pub(crate) weeks: Option<u32>,
     /// Override the number of Monte Carlo replicates (stochastic mode).
     #[arg(long, value_name = "N")]
-    pub replicates: Option<u32>,
-    /// Override the random seed.
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
+    pub(crate) replicates: Option<u32>,
+    /// Override the random seed (0 to 9223372036854775807, what a scenario file can hold).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    pub(crate) threads: Option<u16>,
     /// Print nothing on stderr (no progress).
     #[arg(long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }

@@ -13,7 +13,13 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Ok(s) = Scenario::load(&source, &Overrides::default()) {
             // Whatever validates must also write its resolved form back without panicking.
-            let _ = telur::report::resolved::resolved_toml(&s, "builtin:indonesia", "builtin:layer-brown");
+            let breeds: Vec<String> = s.placements.iter().map(|_| "builtin:layer-brown".into()).collect();
+            let names = telur::report::resolved::DataNames {
+                regions: "builtin:indonesia",
+                breed: "builtin:layer-brown",
+                placement_breeds: &breeds,
+            };
+            let _ = telur::report::resolved::resolved_toml(&s, &names);
         }
     }
 });

@@ -7,20 +7,20 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-
-use super::interrupted;
-use super::progress::ProgressBar;
 use rayon::prelude::*;
 
-use crate::error::{InputError, InputErrors};
-use crate::report::charts::{self, Chart};
-use crate::report::csv as csv_out;
-use crate::report::html;
-use crate::report::load::{self, RunData};
-use crate::report::manifest::{self, HashingWriter, RunInfo};
-use crate::scenario::{self, Scenario, Source};
-use crate::sim;
-use crate::stats::Stat;
+use super::progress::ProgressBar;
+use super::{input_error, interrupted};
+use telur::error::{InputError, InputErrors};
+use telur::report::charts::{self, Chart};
+use telur::report::csv::{self as csv_out, CsvWriter};
+use telur::report::html;
+use telur::report::load::{self, RunData};
+use telur::report::manifest::{self, HashingWriter, Manifest, RunInfo};
+use telur::report::resolved::{DataNames, resolved_toml};
+use telur::scenario::{self, DataFile, Scenario, Source};
+use telur::sim;
+use telur::stats::Stat;
 
 /// Refuses to replace a folder that telur did not write (it has no manifest).
 pub(super) fn check_replaceable(out: &Path) -> Result<(), InputError> {
@@ -55,7 +55,7 @@ pub(super) fn check_replaceable(out: &Path) -> Result<(), InputError> {
 }
 
 /// Runs the scenario and writes every output into a temporary folder beside `out`, then
-/// renames it into place, so `out` is always either the previous complete output or the
+/// moves it into place, so `out` is always either the previous complete output or the
 /// new one. Returns each placement's summary metrics for the headline table.
 pub(super) fn write_outputs(
     s: &Scenario,
@@ -76,77 +76,60 @@ pub(super) fn write_outputs(
         .to_string_lossy()
         .into_owned();
     remove_stale_siblings(&parent, &leaf);
-    let tmp = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).with_context(|| format!("cannot clear {}", tmp.display()))?;
-    }
-    fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let summaries = match write_into(s, source, &tmp, threads, started, progress) {
-        Ok(summaries) => summaries,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
-    if let Err(e) = move_into_place(&tmp, out, &parent, &leaf) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e).with_context(|| format!("cannot move the outputs into {}", out.display()));
-    }
+    // Removed on every early return (an error, an interrupt); a killed process leaves it
+    // for the next run's `remove_stale_siblings`.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{leaf}.tmp-{}-", std::process::id()))
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    let summaries = write_into(s, source, tmp.path(), threads, started, progress)?;
+    move_into_place(tmp, out)
+        .with_context(|| format!("cannot move the outputs into {}", out.display()))?;
     Ok(summaries)
 }
 
-/// Puts the finished folder `tmp` at `out`. Where `out` exists, the two are swapped in one
+/// Puts the finished folder at `out`. Where `out` exists, the two are swapped in one
 /// atomic step (Linux `renameat2(RENAME_EXCHANGE)`), so at every instant `out` is either
 /// the previous complete output or the new one; elsewhere, the old folder is moved aside
 /// first, leaving a moment with no `out` at all (never a half-written one).
-fn move_into_place(tmp: &Path, out: &Path, parent: &Path, leaf: &str) -> io::Result<()> {
+fn move_into_place(tmp: tempfile::TempDir, out: &Path) -> io::Result<()> {
     if !out.exists() {
-        return fs::rename(tmp, out);
+        return fs::rename(tmp.keep(), out);
     }
-    if exchange(tmp, out).is_ok() {
-        // `tmp` now holds the previous output.
-        return fs::remove_dir_all(tmp);
+    if exchange(tmp.path(), out).is_ok() {
+        // `tmp` now holds the previous output; dropping it removes it.
+        return tmp.close();
     }
-    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
+    let aside = tempfile::Builder::new()
+        .prefix(&format!(
+            ".{}.old-{}-",
+            out.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id()
+        ))
+        .tempdir_in(out.parent().unwrap_or(Path::new(".")))?;
+    let old = aside.path().join("old");
     fs::rename(out, &old)?;
-    if let Err(e) = fs::rename(tmp, out) {
+    if let Err(e) = fs::rename(tmp.path(), out) {
         let _ = fs::rename(&old, out);
         return Err(e);
     }
-    fs::remove_dir_all(&old)
+    aside.close()
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// Swaps two paths atomically.
+#[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let a = CString::new(a.as_os_str().as_bytes())?;
-    let b = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both paths are valid NUL-terminated strings that outlive the call, and
-    // renameat2 reads nothing else from this process's memory.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(target_os = "linux"))]
 fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
-/// Removes `.<leaf>.tmp-<pid>` and `.<leaf>.old-<pid>` folders that a run killed before it
-/// could clean up left beside `out`. Only folders of processes no longer running are
+/// Removes `.<leaf>.tmp-<pid>-*` and `.<leaf>.old-<pid>-*` folders that a run killed before
+/// it could clean up left beside `out`. Only folders of processes no longer running are
 /// touched (checked through `/proc`; where there is no `/proc`, nothing is removed).
 fn remove_stale_siblings(parent: &Path, leaf: &str) {
     if !Path::new("/proc/self").exists() {
@@ -160,6 +143,7 @@ fn remove_stale_siblings(parent: &Path, leaf: &str) {
         let pid = [".tmp-", ".old-"]
             .iter()
             .find_map(|kind| name.strip_prefix(&format!(".{leaf}{kind}")))
+            .and_then(|rest| rest.split('-').next())
             .and_then(|pid| pid.parse::<u32>().ok());
         if let Some(pid) = pid
             && pid != std::process::id()
@@ -172,32 +156,35 @@ fn remove_stale_siblings(parent: &Path, leaf: &str) {
 
 type Output = HashingWriter<BufWriter<File>>;
 
-/// An output file being written: its name, path and hashing writer.
+/// An output CSV being written: its name, path and hashing writer.
 struct OutputFile {
     name: &'static str,
     path: PathBuf,
-    writer: Output,
+    writer: CsvWriter<Output>,
 }
 
 impl OutputFile {
-    fn create(dir: &Path, name: &'static str, header: &str) -> Result<OutputFile> {
+    fn create(dir: &Path, name: &'static str, header: &[&str]) -> Result<OutputFile> {
         let path = dir.join(name);
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut writer = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
-        writeln!(writer, "{header}")
-            .with_context(|| format!("while writing {}", path.display()))?;
+        let writer = CsvWriter::new(
+            HashingWriter::new(BufWriter::with_capacity(1 << 16, file)),
+            header,
+        )
+        .with_context(|| format!("while writing {}", path.display()))?;
         Ok(OutputFile { name, path, writer })
     }
 
-    fn write(&mut self, rows: impl FnOnce(&mut Output) -> io::Result<()>) -> Result<()> {
+    fn write(&mut self, rows: impl FnOnce(&mut CsvWriter<Output>) -> io::Result<()>) -> Result<()> {
         rows(&mut self.writer).with_context(|| format!("while writing {}", self.path.display()))
     }
 
     fn finish(self) -> Result<(String, String)> {
         let hash = self
             .writer
-            .finish()
+            .into_inner()
+            .and_then(HashingWriter::finish)
             .with_context(|| format!("while writing {}", self.path.display()))?;
         Ok((self.name.to_string(), hash))
     }
@@ -211,25 +198,37 @@ fn write_into(
     started: Instant,
     progress: &ProgressBar,
 ) -> Result<Vec<(String, Vec<Stat>)>> {
-    let regions: Vec<String> = s.regions.regions.iter().map(|r| r.name.clone()).collect();
-    let calendar = crate::model::calendar::Calendar::new(s.start_date, s.weeks);
-    let mut summary = OutputFile::create(dir, "summary.csv", csv_out::SUMMARY_HEADER)?;
+    let regions: Vec<String> = s
+        .world
+        .regions
+        .regions
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    let calendar = s.world.calendar();
+    let mut summary = OutputFile::create(dir, "summary.csv", &csv_out::SUMMARY_HEADER)?;
     let mut region_summary =
-        OutputFile::create(dir, "region_summary.csv", csv_out::REGION_SUMMARY_HEADER)?;
+        OutputFile::create(dir, "region_summary.csv", &csv_out::REGION_SUMMARY_HEADER)?;
     let mut region_weekly =
-        OutputFile::create(dir, "region_weekly.csv", csv_out::REGION_WEEKLY_HEADER)?;
+        OutputFile::create(dir, "region_weekly.csv", &csv_out::REGION_WEEKLY_HEADER)?;
     let mut program_weekly =
-        OutputFile::create(dir, "program_weekly.csv", csv_out::PROGRAM_WEEKLY_HEADER)?;
+        OutputFile::create(dir, "program_weekly.csv", &csv_out::PROGRAM_WEEKLY_HEADER)?;
     let mut summaries = Vec::new();
-    sim::run_scenario_with(s, progress, |p| -> Result<()> {
-        interrupted()?;
-        summary.write(|w| csv_out::summary_rows(&p, w))?;
-        region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
-        region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
-        program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
-        summaries.push((p.name, p.summary));
-        Ok(())
-    })?;
+    sim::run_scenario_with(
+        &s.world,
+        &s.ensemble,
+        &s.placements,
+        progress,
+        |p| -> Result<()> {
+            interrupted()?;
+            summary.write(|w| csv_out::summary_rows(&p, w))?;
+            region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
+            region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
+            program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
+            summaries.push((p.name, p.summary));
+            Ok(())
+        },
+    )?;
     interrupted()?;
     let outputs = vec![
         summary.finish()?,
@@ -246,10 +245,11 @@ fn write_into(
         outputs,
         inputs,
     };
-    let path = dir.join("manifest.json");
+    let path = dir.join(MANIFEST);
     let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = BufWriter::new(file);
-    manifest::write_manifest(s, &info, &mut w)
+    Manifest::new(s, &info)
+        .write(&mut w)
         .and_then(|()| w.flush())
         .with_context(|| format!("while writing {}", path.display()))?;
     interrupted()?;
@@ -262,30 +262,49 @@ fn write_into(
 fn write_inputs(s: &Scenario, dir: &Path) -> Result<Vec<(String, String)>> {
     let inputs = dir.join(INPUTS);
     fs::create_dir(&inputs).with_context(|| format!("cannot create {}", inputs.display()))?;
-    let mut written = Vec::new();
-    let mut copy = |name: &str, text: &str| -> Result<()> {
-        let path = inputs.join(name);
-        fs::write(&path, text).with_context(|| format!("while writing {}", path.display()))?;
-        written.push((
-            format!("{INPUTS}/{name}"),
-            manifest::sha256_hex(text.as_bytes()),
-        ));
-        Ok(())
-    };
-    let mut reference = |file: &scenario::DataFile, name: &str| -> Result<String> {
+    let mut written: Vec<(String, String)> = Vec::new();
+    let mut copy = |name: &str, file: &DataFile| -> Result<String> {
         if file.reference.starts_with("builtin:") {
-            Ok(file.reference.clone())
-        } else {
-            copy(name, &file.text)?;
-            Ok(name.to_string())
+            return Ok(file.reference.clone());
         }
+        let path = inputs.join(name);
+        let digest = manifest::sha256_hex(file.text.as_bytes());
+        // The same user file named twice (two placements' breed) is copied once.
+        if !written
+            .iter()
+            .any(|(n, h)| n == &format!("{INPUTS}/{name}") && *h == digest)
+        {
+            fs::write(&path, file.text.as_bytes())
+                .with_context(|| format!("while writing {}", path.display()))?;
+            written.push((format!("{INPUTS}/{name}"), digest));
+        }
+        Ok(name.to_string())
     };
-    let regions = reference(&s.regions_file, "regions.csv")?;
-    let breed = reference(&s.breed_file, "breed.csv")?;
-    copy(
-        RESOLVED_SCENARIO,
-        &crate::report::resolved::resolved_toml(s, &regions, &breed),
-    )?;
+    let regions = copy("regions.csv", &s.regions_file)?;
+    let breed = copy("breed.csv", &s.breed_file)?;
+    let mut placement_breeds = Vec::new();
+    for (p, source) in s.placements.iter().zip(&s.placement_sources) {
+        let name = if source.breed_file == s.breed_file {
+            breed.clone()
+        } else {
+            copy(&format!("breed-{}.csv", p.name), &source.breed_file)?
+        };
+        placement_breeds.push(name);
+    }
+    let text = resolved_toml(
+        s,
+        &DataNames {
+            regions: &regions,
+            breed: &breed,
+            placement_breeds: &placement_breeds,
+        },
+    );
+    let path = inputs.join(RESOLVED_SCENARIO);
+    fs::write(&path, &text).with_context(|| format!("while writing {}", path.display()))?;
+    written.push((
+        format!("{INPUTS}/{RESOLVED_SCENARIO}"),
+        manifest::sha256_hex(text.as_bytes()),
+    ));
     Ok(written)
 }
 
@@ -293,31 +312,47 @@ fn write_inputs(s: &Scenario, dir: &Path) -> Result<Vec<(String, String)>> {
 pub(super) const INPUTS: &str = "inputs";
 /// The resolved scenario inside it.
 pub(super) const RESOLVED_SCENARIO: &str = "scenario.toml";
+/// The manifest of an output.
+pub(super) const MANIFEST: &str = "manifest.json";
+
+/// Reads and parses an output folder's manifest; a folder without one, or with one this
+/// version cannot read, is an input error naming the file.
+pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let name = path.display().to_string();
+    let text = fs::read_to_string(&path).map_err(|e| {
+        input_error(InputError::new(
+            &name,
+            format!(
+                "cannot read ({e}); is {} a folder telur run wrote?",
+                dir.display()
+            ),
+        ))
+    })?;
+    Manifest::read(&text).map_err(|e| {
+        input_error(
+            InputError::new(&name, format!("is not a manifest this telur can read: {e}"))
+                .at_line(Some(e.line())),
+        )
+    })
+}
 
 /// Reads a run back from an output folder: its CSVs, manifest and resolved scenario.
 fn load_run(dir: &Path) -> Result<RunData> {
     let read = |name: &str| -> Result<String> {
         let path = dir.join(name);
         fs::read_to_string(&path).map_err(|e| {
-            InputErrors::from(InputError::new(
+            input_error(InputError::new(
                 path.display().to_string(),
                 format!(
                     "cannot read ({e}); is {} a folder telur run wrote?",
                     dir.display()
                 ),
             ))
-            .into()
         })
     };
-    let manifest_text = read("manifest.json")?;
-    let manifest: serde_json::Value = serde_json::from_str(&manifest_text).map_err(|e| {
-        InputErrors::from(InputError::new(
-            dir.join("manifest.json").display().to_string(),
-            format!("is not a telur manifest: {e}"),
-        ))
-    })?;
-    let source =
-        Source::read(&dir.join(INPUTS).join(RESOLVED_SCENARIO)).map_err(InputErrors::from)?;
+    let manifest = read_manifest(dir)?;
+    let source = Source::read(&dir.join(INPUTS).join(RESOLVED_SCENARIO)).map_err(input_error)?;
     let scenario = Scenario::load(&source, &scenario::Overrides::default())?;
     let (summary, region_summary, region_weekly, program_weekly) = (
         read("summary.csv")?,
@@ -331,12 +366,11 @@ fn load_run(dir: &Path) -> Result<RunData> {
         region_weekly: &region_weekly,
         program_weekly: &program_weekly,
     };
-    let placements = load::results(&scenario, &files).map_err(|e| {
-        let mut e = e;
+    let placements = load::results(&scenario, &files).map_err(|mut e| {
         e.file = dir.join(&e.file).display().to_string();
         InputErrors::from(e)
     })?;
-    let calendar = crate::model::calendar::Calendar::new(scenario.start_date, scenario.weeks);
+    let calendar = scenario.world.calendar();
     Ok(RunData {
         scenario,
         manifest,
@@ -379,25 +413,27 @@ fn write_views(from: &Path, into: &Path) -> Result<()> {
 }
 
 /// `telur report DIR`: redraws the charts and report of an output folder from its files.
-/// They are drawn beside it first and moved in when complete.
+/// They are drawn in a temporary folder inside it first and moved in when complete.
 pub(super) fn report_command(dir: &Path) -> Result<()> {
-    let scratch = dir.join(format!(".report.tmp-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&scratch);
-    fs::create_dir(&scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
-    let drawn = write_views(dir, &scratch).and_then(|()| {
-        let charts = dir.join(CHARTS);
-        if charts.exists() {
-            fs::remove_dir_all(&charts)
-                .with_context(|| format!("cannot replace {}", charts.display()))?;
-        }
-        fs::rename(scratch.join(CHARTS), &charts)
-            .with_context(|| format!("cannot move the charts into {}", charts.display()))?;
-        fs::rename(scratch.join(REPORT), dir.join(REPORT))
-            .with_context(|| format!("cannot move {REPORT} into {}", dir.display()))?;
-        Ok(())
-    });
-    let _ = fs::remove_dir_all(&scratch);
-    drawn?;
+    let scratch = tempfile::Builder::new()
+        .prefix(".report.tmp-")
+        .tempdir_in(dir)
+        .map_err(|e| {
+            input_error(InputError::new(
+                dir.display().to_string(),
+                format!("cannot draw into this folder ({e}); is it a folder telur run wrote?"),
+            ))
+        })?;
+    write_views(dir, scratch.path())?;
+    let charts = dir.join(CHARTS);
+    if charts.exists() {
+        fs::remove_dir_all(&charts)
+            .with_context(|| format!("cannot replace {}", charts.display()))?;
+    }
+    fs::rename(scratch.path().join(CHARTS), &charts)
+        .with_context(|| format!("cannot move the charts into {}", charts.display()))?;
+    fs::rename(scratch.path().join(REPORT), dir.join(REPORT))
+        .with_context(|| format!("cannot move {REPORT} into {}", dir.display()))?;
     println!("charts and report redrawn: {}", dir.join(REPORT).display());
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The progress bar on stderr.
 
-use crate::sim;
+use telur::sim;
 
 /// A progress bar on stderr for the runs (placement x replicate) of a scenario; hidden
 /// with `--quiet` or when stderr is not a terminal.

@@ -128,7 +128,7 @@ mod tests {
         let gap = CSV.replace("19,", "21,");
         assert_eq!(
             Breed::parse("t", "b.csv", &gap).unwrap_err().to_string(),
-            "b.csv:3: column age_weeks: 21 follows 18; ages must be consecutive weeks with no gaps (expected 19)"
+            "b.csv:3:1: column age_weeks: 21 follows 18; ages must be consecutive weeks with no gaps (expected 19)\n  |\n3 | 21,0.5,45,100,0.002\n  | ^^"
         );
         let high = CSV.replace("0.9,", "1.2,");
         assert!(

@@ -203,14 +203,16 @@ mod tests {
     fn duplicates_zero_population_and_negative_values_are_errors() {
         let row = "A,1,0,100,1000,0.01,18,10,0.01,500,100,400000,100,4.5\n";
         let e = parse(&format!("{row}{}", row.replace(",1,", ",2,"))).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "r.csv:3: column region: \"A\" appears twice; names must be unique"
+        assert!(
+            e.to_string()
+                .starts_with("r.csv:3:1: column region: \"A\" appears twice; names must be unique"),
+            "{e}"
         );
         let e = parse(&row.replace(",1000,", ",0,")).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "r.csv:2: column population: must be more than 0"
+        assert!(
+            e.to_string()
+                .starts_with("r.csv:2:11: column population: must be more than 0"),
+            "{e}"
         );
         let e = parse(&row.replace(",500,", ",-500,")).unwrap_err();
         assert!(

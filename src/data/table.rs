@@ -4,13 +4,68 @@
 //! column, unparsable number or ragged row becomes an [`InputError`] naming the file, the
 //! line and the column.
 
-use crate::error::InputError;
+use std::ops::Range;
+
+use crate::error::{InputError, Place};
 
 /// A parsed CSV table with the required columns located.
 pub struct Table {
     file: String,
+    /// Each line of the file, to show the one an error is on.
+    lines: Vec<String>,
     columns: Vec<(&'static str, usize)>,
     rows: Vec<(usize, csv::StringRecord)>,
+}
+
+/// The byte range of field `index` in a CSV line (quotes respected, spaces trimmed); the
+/// end of the line if it has fewer fields.
+fn field_span(line: &str, index: usize) -> Range<usize> {
+    let (mut field, mut start, mut quoted) = (0, 0, false);
+    for (i, b) in line.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                if field == index {
+                    return trim(line, start..i);
+                }
+                field += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if field == index {
+        trim(line, start..line.len())
+    } else {
+        line.len()..line.len()
+    }
+}
+
+fn trim(line: &str, r: Range<usize>) -> Range<usize> {
+    let text = &line[r.clone()];
+    let start = r.start + (text.len() - text.trim_start().len());
+    let end = r.end - (text.len() - text.trim_end().len());
+    start..end.max(start)
+}
+
+/// An error at a line of a file, showing the line with the culprit underlined.
+fn error_at(
+    file: &str,
+    lines: &[String],
+    line: usize,
+    span: Option<Range<usize>>,
+    message: String,
+) -> InputError {
+    let mut e = InputError::new(file, message).at_line(Some(line));
+    if let Some(text) = lines.get(line.wrapping_sub(1)) {
+        let span = span.unwrap_or(0..text.len());
+        e.place = Some(Box::new(Place {
+            line,
+            text: text.clone(),
+            span,
+        }));
+    }
+    e
 }
 
 /// One row of a [`Table`], with its line number for error messages.
@@ -23,7 +78,14 @@ pub struct Row<'a> {
 impl Table {
     /// Parses `text` and checks that every column in `required` is present.
     pub fn parse(file: &str, text: &str, required: &[&'static str]) -> Result<Table, InputError> {
-        let err = |line: Option<usize>, msg: String| InputError::new(file, msg).at_line(line);
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
+        let err = |line: Option<usize>, msg: String| match line {
+            Some(line) => error_at(file, &lines, line, None, msg),
+            None => InputError::new(file, msg),
+        };
         if text.trim().is_empty() {
             return Err(err(
                 None,
@@ -81,6 +143,7 @@ impl Table {
         }
         Ok(Table {
             file: file.to_string(),
+            lines,
             columns,
             rows,
         })
@@ -96,23 +159,28 @@ impl Table {
 }
 
 impl Row<'_> {
-    /// An error about a column of this row.
+    /// An error about a column of this row, underlining its cell.
     pub fn error(&self, column: &str, message: impl Into<String>) -> InputError {
-        InputError::new(&self.table.file, message)
-            .at_line(Some(self.line))
+        let lines = &self.table.lines;
+        let span = lines
+            .get(self.line.wrapping_sub(1))
+            .map(|l| field_span(l, self.index(column)));
+        error_at(&self.table.file, lines, self.line, span, message.into())
             .key(format!("column {column}"))
     }
 
-    /// The text of a required column.
-    pub fn text(&self, column: &str) -> &str {
-        let index = self
-            .table
+    fn index(&self, column: &str) -> usize {
+        self.table
             .columns
             .iter()
             .find(|(name, _)| *name == column)
             .map(|&(_, i)| i)
-            .expect("column was declared as required");
-        self.record.get(index).unwrap_or("")
+            .expect("column was declared as required")
+    }
+
+    /// The text of a required column.
+    pub fn text(&self, column: &str) -> &str {
+        self.record.get(self.index(column)).unwrap_or("")
     }
 
     /// A finite number in a required column.
@@ -170,10 +238,15 @@ mod tests {
         let rows: Vec<_> = t.rows().collect();
         assert_eq!(rows[0].number("a").unwrap(), 2.0);
         assert_eq!(rows[0].number("b").unwrap(), 1.0);
-        assert_eq!(
-            rows[1].number("a").unwrap_err().to_string(),
-            "t.csv:3: column a: \"x\" is not a number"
+        let e = rows[1].number("a").unwrap_err().to_string();
+        assert!(
+            e.starts_with("t.csv:3:3: column a: \"x\" is not a number\n"),
+            "{e}"
         );
+        assert!(e.contains("3 | 3,x"), "{e}");
+        assert!(e.ends_with("  |   ^"), "{e}");
+        assert_eq!(field_span("a, \"b,c\" ,d", 1), 3..8);
+        assert_eq!(field_span("a,b", 5), 3..3);
     }
 
     #[test]
@@ -181,14 +254,19 @@ mod tests {
         let e = Table::parse("t.csv", "a\n1\n", &["a", "b", "c"])
             .err()
             .unwrap();
-        assert_eq!(
-            e.to_string(),
-            "t.csv:1: missing columns b, c (the header has: a)"
+        assert!(
+            e.to_string()
+                .starts_with("t.csv:1:1: missing columns b, c (the header has: a)"),
+            "{e}"
         );
         let e = Table::parse("t.csv", "a,b\n1,2\n3\n", &["a"])
             .err()
             .unwrap();
-        assert_eq!(e.to_string(), "t.csv:3: has 1 fields, the header has 2");
+        assert!(
+            e.to_string()
+                .starts_with("t.csv:3:1: has 1 fields, the header has 2"),
+            "{e}"
+        );
         assert!(Table::parse("t.csv", "", &["a"]).is_err());
         assert!(Table::parse("t.csv", "a\n", &["a"]).is_err());
     }
@@ -198,9 +276,11 @@ mod tests {
         let t = Table::parse("t.csv", "a,b\nNaN,1.5\n", &["a", "b"]).unwrap();
         let row = t.rows().next().unwrap();
         assert!(row.number("a").is_err());
-        assert_eq!(
-            row.number_in("b", 0.0..=1.0).unwrap_err().to_string(),
-            "t.csv:2: column b: 1.5 is out of range: must be from 0 to 1"
+        assert!(
+            row.number_in("b", 0.0..=1.0)
+                .unwrap_err()
+                .to_string()
+                .starts_with("t.csv:2:5: column b: 1.5 is out of range: must be from 0 to 1"),
         );
     }
 }

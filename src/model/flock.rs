@@ -5,8 +5,8 @@
 //! then, once the market has set its price, [`settle`] (sales, costs, mortality, culling,
 //! payouts, failure).
 
+use super::params::{FlockParams, KubeParams};
 use crate::data::CurvePoint;
-use crate::scenario::params::{FlockParams, KubeParams};
 
 /// A KUBE's status (MODEL.md 4.3). `Closed` and `Failed` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

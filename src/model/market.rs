@@ -1,8 +1,8 @@
 //! The regional egg market and feed price, week t (MODEL.md 4.1).
 
 use super::growth;
+use super::params::MarketParams;
 use crate::data::Region;
-use crate::scenario::params::MarketParams;
 
 /// `D_r(t)`: egg demand in kg for the week.
 pub fn demand_kg(region: &Region, t: f64, season: f64) -> f64 {

@@ -1,13 +1,21 @@
-//! The equations of MODEL.md section 4, one small pure function each.
+//! The model of MODEL.md: its parameters, the world and placements they describe, and
+//! the equations of section 4, one small pure function each.
 //!
 //! This module does no IO and knows nothing of files, threads or random numbers: the
-//! simulation (`crate::sim`) owns the state and calls these functions week by week.
+//! scenario reader (`crate::scenario`) builds its types, and the simulation (`crate::sim`)
+//! owns the state and calls these functions week by week.
 
 pub mod calendar;
 pub mod flock;
 pub mod household;
 pub mod market;
 pub mod normal;
+pub mod params;
+pub mod placement;
+pub mod world;
+
+pub use placement::{Design, Placement, Strategy, Weight, largest_remainder};
+pub use world::World;
 
 /// Weeks in a year: growth and inflation are annual rates applied as `(1+g)^(t/52)`.
 pub const WEEKS_PER_YEAR: f64 = 52.0;

@@ -14,11 +14,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::format::{compact, thousands};
 use super::load::RunData;
-use crate::metrics::{
+use crate::results::metrics::{
     program_weekly as pw, region_summary as rs, region_weekly as rw, summary as sm,
 };
-use crate::model::growth;
-use crate::sim::PlacementResult;
+use crate::results::{PlacementResult, poverty_line_pc_month};
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (1200, 800);
@@ -293,7 +292,7 @@ fn weekly_chart<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let weeks = f64::from(d.scenario.weeks.max(2) - 1);
+    let weeks = f64::from(d.scenario.world.weeks.max(2) - 1);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 18))
         .margin(12)
@@ -425,28 +424,12 @@ where
     Ok(())
 }
 
-/// Per-capita monthly poverty line of a placement's households at week t: the regional
-/// lines weighted by households placed.
-fn poverty_line(d: &RunData, p: &PlacementResult, t: usize) -> f64 {
-    let regions = &d.scenario.regions.regions;
-    let (mut num, mut den) = (0.0, 0.0);
-    for (r, region) in regions.iter().enumerate() {
-        let households = p.region_summary[[r, rs::HOUSEHOLDS]].mean;
-        if households > 0.0 {
-            num += households * region.poverty_line_rp_per_capita_month;
-            den += households;
-        }
-    }
-    let g = growth(d.scenario.params.household.poverty_line_growth, t as f64);
-    if den > 0.0 { num / den * g } else { f64::NAN }
-}
-
 fn income_fan<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
 where
     DB::ErrorType: 'static,
 {
     let progs = d.programmes();
-    let weeks = d.scenario.weeks as usize;
+    let weeks = d.scenario.world.weeks as usize;
     let y_max = max_finite(
         progs
             .iter()
@@ -478,7 +461,7 @@ where
             chart.draw_series(LineSeries::new(run, c.stroke_width(2)))?;
         }
         let line: Vec<(f64, f64)> = (0..weeks)
-            .map(|t| (t as f64, poverty_line(d, p, t)))
+            .map(|t| (t as f64, poverty_line_pc_month(&d.scenario.world, p, t)))
             .filter(|v| v.1.is_finite())
             .collect();
         chart
@@ -495,7 +478,7 @@ where
     DB::ErrorType: 'static,
 {
     let progs = d.programmes();
-    let weeks = d.scenario.weeks as usize;
+    let weeks = d.scenario.world.weeks as usize;
     let at = |p: &PlacementResult, t: usize| p.program_weekly[[t, pw::GRADUATED_SHARE]];
     let y_max = (max_finite(
         progs
@@ -550,7 +533,7 @@ where
     DB::ErrorType: 'static,
 {
     let progs = d.programmes();
-    let weeks = d.scenario.weeks as usize;
+    let weeks = d.scenario.world.weeks as usize;
     for (i, (panel, p)) in panels(area, progs.len()).iter().zip(progs).enumerate() {
         let targets = d.targets(p);
         let base: Vec<f64> = (0..weeks)
@@ -643,7 +626,7 @@ where
     DB::ErrorType: 'static,
 {
     let progs = d.programmes();
-    let weeks = d.scenario.weeks as usize;
+    let weeks = d.scenario.world.weeks as usize;
     let statuses = [
         ("active", RGBColor(0, 158, 115)),
         ("resting", RGBColor(86, 180, 233)),
@@ -695,7 +678,7 @@ where
     DB::ErrorType: 'static,
 {
     let progs = d.programmes();
-    let regions = &d.scenario.regions.regions;
+    let regions = &d.scenario.world.regions.regions;
     let base = d.baseline();
     let deficit: Vec<f64> = (0..regions.len())
         .map(|r| base.region_summary[[r, rs::DEFICIT_KG]].mean.max(0.0))
@@ -769,9 +752,9 @@ fn flock<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
 where
     DB::ErrorType: 'static,
 {
-    let s = &d.scenario;
-    let f = &s.params.flock;
-    let breed = &s.breed;
+    let design = &d.scenario.design;
+    let f = &design.flock;
+    let breed = &design.breed;
     let first = f.placement_age_weeks.min(breed.first_age_weeks);
     let last = f.cull_age_weeks.max(breed.last_age_weeks()).max(first + 2);
     let ages: Vec<u32> = (first..=last).collect();

@@ -1,4 +1,4 @@
-//! The four CSV outputs of MODEL.md section 7.
+//! The four CSV outputs of MODEL.md section 7, written with the `csv` crate.
 //!
 //! Numbers are written in the shortest form that parses back to the same f64 (Rust's
 //! `Display` for floats); undefined values (NaN inside telur) are written as empty cells;
@@ -7,86 +7,118 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::metrics::{program_weekly, region_summary, region_weekly, summary};
 use crate::model::calendar::Calendar;
-use crate::sim::PlacementResult;
+use crate::results::PlacementResult;
+use crate::results::metrics::{program_weekly, region_summary, region_weekly, summary};
 use crate::stats::Stat;
 
-/// Appends `,mean,p05,p50,p95` to a line.
-fn push_stat(line: &mut String, stat: &Stat) {
-    for x in stat.values() {
-        line.push(',');
-        if !x.is_nan() {
-            write!(line, "{x}").expect("writing to a String cannot fail");
-        }
-    }
-}
-
-/// A CSV cell: quoted if it holds a comma, quote or line break.
-fn cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\"")).into()
-    } else {
-        text.into()
-    }
-}
-
 /// Header of `summary.csv`.
-pub const SUMMARY_HEADER: &str = "placement,metric,mean,p05,p50,p95";
+pub const SUMMARY_HEADER: [&str; 6] = ["placement", "metric", "mean", "p05", "p50", "p95"];
 /// Header of `region_summary.csv`.
-pub const REGION_SUMMARY_HEADER: &str = "placement,region,metric,mean,p05,p50,p95";
+pub const REGION_SUMMARY_HEADER: [&str; 7] =
+    ["placement", "region", "metric", "mean", "p05", "p50", "p95"];
 /// Header of `region_weekly.csv`.
-pub const REGION_WEEKLY_HEADER: &str = "placement,week,date,region,metric,mean,p05,p50,p95";
+pub const REGION_WEEKLY_HEADER: [&str; 9] = [
+    "placement",
+    "week",
+    "date",
+    "region",
+    "metric",
+    "mean",
+    "p05",
+    "p50",
+    "p95",
+];
 /// Header of `program_weekly.csv`.
-pub const PROGRAM_WEEKLY_HEADER: &str = "placement,week,date,metric,mean,p05,p50,p95";
+pub const PROGRAM_WEEKLY_HEADER: [&str; 8] = [
+    "placement",
+    "week",
+    "date",
+    "metric",
+    "mean",
+    "p05",
+    "p50",
+    "p95",
+];
+
+/// A CSV file being written: rows of text cells followed by a statistic.
+pub struct CsvWriter<W: Write> {
+    inner: csv::Writer<W>,
+    /// Scratch for formatting numbers.
+    number: String,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// A writer that starts with the header line.
+    pub fn new(out: W, header: &[&str]) -> io::Result<CsvWriter<W>> {
+        let mut inner = csv::WriterBuilder::new().from_writer(out);
+        inner.write_record(header)?;
+        Ok(CsvWriter {
+            inner,
+            number: String::new(),
+        })
+    }
+
+    /// One row: the key cells, then `mean,p05,p50,p95`.
+    pub fn row(&mut self, keys: &[&str], stat: &Stat) -> io::Result<()> {
+        for key in keys {
+            self.inner.write_field(key)?;
+        }
+        for x in stat.values() {
+            self.number.clear();
+            if !x.is_nan() {
+                write!(self.number, "{x}").expect("writing to a String cannot fail");
+            }
+            self.inner.write_field(&self.number)?;
+        }
+        self.inner.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// Flushes and hands back the underlying writer.
+    pub fn into_inner(self) -> io::Result<W> {
+        self.inner.into_inner().map_err(|e| e.into_error())
+    }
+}
 
 /// One placement's rows of `summary.csv`.
-pub fn summary_rows<W: Write + ?Sized>(p: &PlacementResult, out: &mut W) -> io::Result<()> {
-    let mut line = String::new();
+pub fn summary_rows<W: Write>(p: &PlacementResult, out: &mut CsvWriter<W>) -> io::Result<()> {
     for (name, stat) in summary::NAMES.iter().zip(&p.summary) {
-        line.clear();
-        write!(line, "{},{name}", cell(&p.name)).expect("String write");
-        push_stat(&mut line, stat);
-        writeln!(out, "{line}")?;
+        out.row(&[&p.name, name], stat)?;
     }
     Ok(())
 }
 
 /// One placement's rows of `region_summary.csv`.
-pub fn region_summary_rows<W: Write + ?Sized>(
+pub fn region_summary_rows<W: Write>(
     p: &PlacementResult,
     regions: &[String],
-    out: &mut W,
+    out: &mut CsvWriter<W>,
 ) -> io::Result<()> {
-    let mut line = String::new();
     for (r, region) in regions.iter().enumerate() {
         for (m, name) in region_summary::NAMES.iter().enumerate() {
-            line.clear();
-            write!(line, "{},{},{name}", cell(&p.name), cell(region)).expect("String write");
-            push_stat(&mut line, &p.region_summary[[r, m]]);
-            writeln!(out, "{line}")?;
+            out.row(&[&p.name, region, name], &p.region_summary[[r, m]])?;
         }
     }
     Ok(())
 }
 
 /// One placement's rows of `region_weekly.csv`.
-pub fn region_weekly_rows<W: Write + ?Sized>(
+pub fn region_weekly_rows<W: Write>(
     p: &PlacementResult,
     calendar: &Calendar,
     regions: &[String],
-    out: &mut W,
+    out: &mut CsvWriter<W>,
 ) -> io::Result<()> {
-    let mut line = String::new();
     for t in 0..calendar.weeks() {
         let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
+        let week = t.to_string();
         for (r, region) in regions.iter().enumerate() {
             for (m, name) in region_weekly::NAMES.iter().enumerate() {
-                line.clear();
-                write!(line, "{},{t},{date},{},{name}", cell(&p.name), cell(region))
-                    .expect("String write");
-                push_stat(&mut line, &p.region_weekly[[t as usize, r, m]]);
-                writeln!(out, "{line}")?;
+                out.row(
+                    &[&p.name, &week, &date, region, name],
+                    &p.region_weekly[[t as usize, r, m]],
+                )?;
             }
         }
     }
@@ -94,19 +126,19 @@ pub fn region_weekly_rows<W: Write + ?Sized>(
 }
 
 /// One placement's rows of `program_weekly.csv`.
-pub fn program_weekly_rows<W: Write + ?Sized>(
+pub fn program_weekly_rows<W: Write>(
     p: &PlacementResult,
     calendar: &Calendar,
-    out: &mut W,
+    out: &mut CsvWriter<W>,
 ) -> io::Result<()> {
-    let mut line = String::new();
     for t in 0..calendar.weeks() {
         let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
+        let week = t.to_string();
         for (m, name) in program_weekly::NAMES.iter().enumerate() {
-            line.clear();
-            write!(line, "{},{t},{date},{name}", cell(&p.name)).expect("String write");
-            push_stat(&mut line, &p.program_weekly[[t as usize, m]]);
-            writeln!(out, "{line}")?;
+            out.row(
+                &[&p.name, &week, &date, name],
+                &p.program_weekly[[t as usize, m]],
+            )?;
         }
     }
     Ok(())
@@ -116,27 +148,36 @@ pub fn program_weekly_rows<W: Write + ?Sized>(
 mod tests {
     use super::*;
 
+    fn written(keys: &[&str], stat: Stat) -> String {
+        let header: Vec<String> = (0..keys.len() + 4).map(|i| format!("c{i}")).collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut w = CsvWriter::new(Vec::new(), &header).unwrap();
+        w.row(keys, &stat).unwrap();
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
     #[test]
     fn stats_round_trip_and_undefined_is_empty() {
-        let mut line = String::new();
-        push_stat(&mut line, &Stat::single(0.1 + 0.2));
         assert_eq!(
-            line,
-            ",0.30000000000000004,0.30000000000000004,0.30000000000000004,0.30000000000000004"
+            written(&["x"], Stat::single(0.1 + 0.2)),
+            "c0,c1,c2,c3,c4\nx,0.30000000000000004,0.30000000000000004,0.30000000000000004,0.30000000000000004\n"
         );
-        line.clear();
-        push_stat(&mut line, &Stat::single(f64::NAN));
-        assert_eq!(line, ",,,,");
-        line.clear();
-        push_stat(&mut line, &Stat::single(f64::INFINITY));
-        assert_eq!(line, ",inf,inf,inf,inf");
+        assert_eq!(
+            written(&["x"], Stat::single(f64::NAN)),
+            "c0,c1,c2,c3,c4\nx,,,,\n"
+        );
+        assert_eq!(
+            written(&["x"], Stat::single(f64::INFINITY)),
+            "c0,c1,c2,c3,c4\nx,inf,inf,inf,inf\n"
+        );
         assert_eq!("inf".parse::<f64>().unwrap(), f64::INFINITY);
     }
 
     #[test]
-    fn cells_with_commas_are_quoted() {
-        assert_eq!(cell("Aceh"), "Aceh");
-        assert_eq!(cell("A, B"), "\"A, B\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn cells_with_commas_and_quotes_are_quoted() {
+        assert_eq!(
+            written(&["A, B", "say \"hi\""], Stat::single(1.0)),
+            "c0,c1,c2,c3,c4,c5\n\"A, B\",\"say \"\"hi\"\"\",1,1,1,1\n"
+        );
     }
 }

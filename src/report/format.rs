@@ -50,15 +50,6 @@ pub fn percent(x: f64) -> String {
     }
 }
 
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +65,5 @@ mod tests {
         assert_eq!(compact(0.25), "0.25");
         assert_eq!(percent(0.1234), "12.3%");
         assert_eq!(percent(f64::NAN), "-");
-        assert_eq!(escape("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
     }
 }

@@ -1,12 +1,19 @@
 //! `report.html`: one self-contained page (inline SVG and CSS, no scripts, no links out)
 //! that a planner can open offline, mail or print.
+//!
+//! Written with maud's compile-time templates: every text is escaped unless wrapped in
+//! `PreEscaped` (only the charts' own SVG is), so a placement or region name cannot break
+//! the page. One function per section.
 
 use std::io::{self, Write};
 
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
 use super::charts::Chart;
-use super::format::{compact, escape, percent, thousands};
+use super::format::{compact, percent, thousands};
 use super::load::RunData;
-use crate::metrics::{region_summary as rs, summary as sm};
+use crate::results::PlacementResult;
+use crate::results::metrics::{region_summary as rs, summary as sm};
 use crate::stats::Stat;
 
 const CSS: &str = r#"
@@ -19,7 +26,6 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #eef4f8; }
-td.interval { color: #666; font-size: 0.85em; }
 figure { margin: 1.5em 0; page-break-inside: avoid; break-inside: avoid; }
 figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.95em; color: #444; margin-top: 0.3em; }
@@ -32,84 +38,92 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; word-break
 /// How a number is shown in a table cell.
 type Show = dyn Fn(f64) -> String;
 
-/// `mean (p05-p95)` of a statistic, or just the mean in a deterministic run.
-fn with_interval(s: &Stat, ensemble: bool, show: &Show) -> String {
-    if s.mean.is_nan() {
-        "-".into()
-    } else if ensemble && s.p05 != s.p95 {
-        format!(
-            "{}<br/><span class=\"note\">{} to {}</span>",
-            show(s.mean),
-            show(s.p05),
-            show(s.p95)
-        )
-    } else {
-        show(s.mean)
+/// `mean` with `p05 to p95` beneath it, or just the mean in a deterministic run.
+fn with_interval(s: &Stat, ensemble: bool, show: &Show) -> Markup {
+    html! {
+        @if s.mean.is_nan() {
+            "-"
+        } @else if ensemble && s.p05 != s.p95 {
+            (show(s.mean)) (PreEscaped("<br/>")) span.note { (show(s.p05)) " to " (show(s.p95)) }
+        } @else {
+            (show(s.mean))
+        }
     }
 }
 
 /// Writes the report; `svgs` are the charts in [`Chart::ALL`] order.
 pub fn write_report<W: Write>(d: &RunData, svgs: &[String], mut out: W) -> io::Result<()> {
     let s = &d.scenario;
-    let m = &d.manifest;
-    let ensemble = m["replicates"].as_u64().unwrap_or(1) > 1;
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                (PreEscaped("<meta charset=\"utf-8\"/>"))
+                title { "telur: " (s.name) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { "telur report: " (s.name) }
+                @if !s.description.is_empty() {
+                    p.lead { (s.description) }
+                }
+                (question(d))
+                (results(d))
+                (charts(svgs))
+                (by_region(d))
+                (parameters(d))
+                (provenance(d))
+            }
+        }
+    };
+    out.write_all(page.into_string().as_bytes())?;
+    writeln!(out)
+}
+
+fn ensemble(d: &RunData) -> bool {
+    d.manifest.replicates > 1
+}
+
+/// What was asked, and the placements compared.
+fn question(d: &RunData) -> Markup {
+    let s = &d.scenario;
     let progs = d.programmes();
     let kubes: Vec<String> = progs
         .iter()
         .map(|p| thousands(p.summary[sm::KUBES].mean))
         .collect();
-    writeln!(out, "<!DOCTYPE html>")?;
-    writeln!(out, "<html lang=\"en\"><head><meta charset=\"utf-8\"/>")?;
-    writeln!(out, "<title>telur: {}</title>", escape(&s.name))?;
-    writeln!(out, "<style>{CSS}</style></head><body>")?;
-    writeln!(out, "<h1>telur report: {}</h1>", escape(&s.name))?;
-    if !s.description.is_empty() {
-        writeln!(out, "<p class=\"lead\">{}</p>", escape(&s.description))?;
-    }
-    let runs = if ensemble {
+    let runs = if ensemble(d) {
         format!(
             "in {} stochastic replicates (seed {}): every number is the mean, with the 5th to 95th percentile beneath it",
-            m["replicates"], m["seed"]
+            d.manifest.replicates, d.manifest.seed
         )
     } else {
         "in deterministic mode (the mean-field model, no random numbers)".to_string()
     };
-    writeln!(
-        out,
-        "<p><strong>The question:</strong> where should the next KUBE (farmer groups of {} poor households, each \
-         with {} laying hens) go, and what happens to eggs, prices and families? This run compares {} placement{} \
-         ({} KUBE) against the baseline without any programme, over {} weeks from {}, {runs}.</p>",
-        s.params.kube.members,
-        s.params.flock.hens_per_kube,
-        progs.len(),
-        if progs.len() == 1 { "" } else { "s" },
-        escape(&kubes.join(", ")),
-        s.weeks,
-        s.start_date.format("%-d %B %Y"),
-    )?;
-    writeln!(out, "<ul>")?;
-    for (p, placement) in progs.iter().zip(&s.placements) {
-        let regions: Vec<String> = d
-            .targets(p)
-            .iter()
-            .map(|&r| {
-                format!(
-                    "{} {}",
-                    escape(&s.regions.regions[r].name),
-                    placement.kubes_per_region[r]
-                )
-            })
-            .collect();
-        writeln!(
-            out,
-            "<li><strong>{}</strong>: {}</li>",
-            escape(&p.name),
-            regions.join(", ")
-        )?;
+    html! {
+        p {
+            strong { "The question:" }
+            " where should the next KUBE (farmer groups of " (s.design.kube.members)
+            " poor households, each with " (s.design.flock.hens_per_kube)
+            " laying hens) go, and what happens to eggs, prices and families? This run compares "
+            (progs.len()) " placement" @if progs.len() != 1 { "s" } " (" (kubes.join(", "))
+            " KUBE) against the baseline without any programme, over " (s.world.weeks)
+            " weeks from " (s.world.start_date.format("%-d %B %Y")) ", " (runs) "."
+        }
+        ul {
+            @for (p, placement) in progs.iter().zip(&s.placements) {
+                li {
+                    strong { (p.name) } ": "
+                    (d.targets(p).iter().map(|&r| format!("{} {}", s.world.regions.regions[r].name, placement.kubes_per_region[r])).collect::<Vec<_>>().join(", "))
+                }
+            }
+        }
     }
-    writeln!(out, "</ul>")?;
+}
 
-    writeln!(out, "<h2>Results</h2>")?;
+/// The headline table.
+fn results(d: &RunData) -> Markup {
+    let s = &d.scenario;
     let headline: [(usize, &str, &Show); 9] = [
         (sm::GRADUATED_SHARE, "Households graduated", &percent),
         (
@@ -147,162 +161,140 @@ pub fn write_report<W: Write>(d: &RunData, svgs: &[String], mut out: W) -> io::R
             &compact,
         ),
     ];
-    writeln!(out, "<table><thead><tr><th>placement</th>")?;
-    for (_, label, _) in &headline {
-        write!(out, "<th>{label}</th>")?;
-    }
-    writeln!(out, "</tr></thead><tbody>")?;
-    for p in progs {
-        write!(out, "<tr><td>{}</td>", escape(&p.name))?;
-        for (metric, _, show) in &headline {
-            write!(
-                out,
-                "<td>{}</td>",
-                with_interval(&p.summary[*metric], ensemble, show)
-            )?;
-        }
-        writeln!(out, "</tr>")?;
-    }
-    writeln!(out, "</tbody></table>")?;
-    writeln!(
-        out,
-        "<p class=\"note\">Graduated: the household's smoothed income stayed above its poverty line for {} weeks in a row. \
-         Benefit-cost: payouts to members plus the cash left in the KUBE, over what the programme spent, both discounted at {}% a year.</p>",
-        s.params.household.graduation_weeks,
-        s.params.program.discount_rate * 100.0
-    )?;
-
-    writeln!(out, "<h2>Charts</h2>")?;
-    for (chart, svg) in Chart::ALL.iter().zip(svgs) {
-        writeln!(out, "<figure id=\"{}\">", chart.name())?;
-        // plotters writes a complete <svg> element; its XML prolog (if any) is dropped.
-        let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-        writeln!(out, "{body}")?;
-        writeln!(
-            out,
-            "<figcaption><strong>{}.</strong> {}</figcaption></figure>",
-            chart.title(),
-            chart.how_to_read()
-        )?;
-    }
-
-    writeln!(out, "<h2>By region</h2>")?;
-    for p in progs {
-        writeln!(out, "<h3>{}</h3>", escape(&p.name))?;
-        writeln!(
-            out,
-            "<table><thead><tr><th>region</th><th>KUBE</th><th>households</th><th>eggs (t)</th><th>deficit covered (t)</th>\
-             <th>mean self-sufficiency</th><th>mean price (Rp/kg)</th><th>graduated</th></tr></thead><tbody>"
-        )?;
-        for r in d.targets(p) {
-            let at = |metric: usize| p.region_summary[[r, metric]];
-            writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&s.regions.regions[r].name),
-                thousands(at(rs::KUBES).mean),
-                thousands(at(rs::HOUSEHOLDS).mean),
-                with_interval(&at(rs::EGGS_KG), ensemble, &|x| compact(x / 1000.0)),
-                with_interval(&at(rs::DEFICIT_REDUCTION_KG), ensemble, &|x| compact(
-                    x / 1000.0
-                )),
-                with_interval(&at(rs::SELF_SUFFICIENCY_MEAN), ensemble, &percent),
-                with_interval(&at(rs::PRICE_MEAN_RP_PER_KG), ensemble, &thousands),
-                with_interval(&at(rs::GRADUATED_SHARE), ensemble, &percent),
-            )?;
-        }
-        writeln!(out, "</tbody></table>")?;
-    }
-
-    writeln!(out, "<h2>Parameters</h2>")?;
-    writeln!(
-        out,
-        "<p class=\"note\">Every value the run used and where it came from. <span class=\"estimate\">ESTIMATE</span> marks an \
-         embedded default that is a modeller's judgement rather than a published figure: the first thing to replace \
-         with local evidence.</p>"
-    )?;
-    let estimates: Vec<&str> = m["estimated_defaults_used"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "<table><thead><tr><th>parameter</th><th>value</th><th>from</th></tr></thead><tbody>"
-    )?;
-    if let (Some(values), Some(origins)) = (
-        m["parameters"].as_object(),
-        m["parameter_origins"].as_object(),
-    ) {
-        for (key, value) in values {
-            if key.starts_with("placement[") {
-                continue;
+    let ensemble = ensemble(d);
+    html! {
+        h2 { "Results" }
+        table {
+            thead { tr { th { "placement" } @for (_, label, _) in &headline { th { (label) } } } }
+            tbody {
+                @for p in d.programmes() {
+                    tr {
+                        td { (p.name) }
+                        @for (metric, _, show) in &headline {
+                            td { (with_interval(&p.summary[*metric], ensemble, *show)) }
+                        }
+                    }
+                }
             }
-            let origin = origins.get(key).and_then(|o| o.as_str()).unwrap_or("");
-            let flag = if estimates.contains(&key.as_str()) {
-                " <span class=\"estimate\">ESTIMATE</span>"
-            } else {
-                ""
-            };
-            let shown = match value {
-                serde_json::Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}{flag}</td></tr>",
-                escape(key),
-                escape(&shown),
-                escape(origin)
-            )?;
+        }
+        p.note {
+            "Graduated: the household's smoothed income stayed above its poverty line for "
+            (s.world.household.graduation_weeks)
+            " weeks in a row. Benefit-cost: payouts to members plus the cash left in the KUBE, over what the programme spent, both discounted at "
+            (s.world.discount_rate * 100.0) "% a year."
         }
     }
-    writeln!(out, "</tbody></table>")?;
-    writeln!(
-        out,
-        "<p class=\"note\">Regions: <code>{}</code>; breed: <code>{}</code>. Embedded data: BPS (population, poverty \
-         lines, poor people, March 2019), Ministry of Agriculture (egg needs), BPS and labelled estimates (production); \
-         transport costs are estimates.</p>",
-        escape(m["data"]["regions"]["source"].as_str().unwrap_or("")),
-        escape(m["data"]["breed"]["source"].as_str().unwrap_or("")),
-    )?;
+}
 
-    writeln!(out, "<h2>Provenance</h2>")?;
-    writeln!(out, "<table><tbody>")?;
-    let text =
-        |v: &serde_json::Value| escape(&v.as_str().map_or_else(|| v.to_string(), str::to_string));
-    for (label, value) in [
-        ("telur version", &m["version"]),
-        ("git commit", &m["git_commit"]),
-        ("model", &m["model"]),
-        ("scenario file", &m["scenario"]["file"]),
-        ("scenario SHA-256", &m["scenario"]["sha256"]),
-        ("mode", &m["mode"]),
-        ("seed", &m["seed"]),
-        ("replicates", &m["replicates"]),
-        ("threads", &m["threads"]),
-    ] {
-        writeln!(
-            out,
-            "<tr><td>{label}</td><td><code>{}</code></td></tr>",
-            text(value)
-        )?;
-    }
-    if let Some(outputs) = m["outputs"].as_object() {
-        for (file, hash) in outputs {
-            writeln!(
-                out,
-                "<tr><td>SHA-256 of {}</td><td><code>{}</code></td></tr>",
-                escape(file),
-                text(hash)
-            )?;
+/// Every chart with its caption.
+fn charts(svgs: &[String]) -> Markup {
+    html! {
+        h2 { "Charts" }
+        @for (chart, svg) in Chart::ALL.iter().zip(svgs) {
+            figure id=(chart.name()) {
+                // plotters writes a complete <svg> element; its XML prolog (if any) is dropped.
+                (PreEscaped(svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..])))
+                figcaption { strong { (chart.title()) "." } " " (chart.how_to_read()) }
+            }
         }
     }
-    writeln!(out, "</tbody></table>")?;
-    writeln!(
-        out,
-        "<p class=\"note\">Check this folder with <code>telur verify</code>: it compares every file with these hashes and runs \
-         the scenario again.</p>"
-    )?;
-    writeln!(out, "</body></html>")?;
-    Ok(())
+}
+
+/// One table per placement of its target regions.
+fn by_region(d: &RunData) -> Markup {
+    let ensemble = ensemble(d);
+    let regions = &d.scenario.world.regions.regions;
+    let tonnes = |x: f64| compact(x / 1000.0);
+    html! {
+        h2 { "By region" }
+        @for p in d.programmes() {
+            h3 { (p.name) }
+            table {
+                thead { tr {
+                    th { "region" } th { "KUBE" } th { "households" } th { "eggs (t)" }
+                    th { "deficit covered (t)" } th { "mean self-sufficiency" }
+                    th { "mean price (Rp/kg)" } th { "graduated" }
+                } }
+                tbody {
+                    @for r in d.targets(p) {
+                        (region_row(p, r, &regions[r].name, ensemble, &tonnes))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn region_row(p: &PlacementResult, r: usize, name: &str, ensemble: bool, tonnes: &Show) -> Markup {
+    let at = |metric: usize| p.region_summary[[r, metric]];
+    html! {
+        tr {
+            td { (name) }
+            td { (thousands(at(rs::KUBES).mean)) }
+            td { (thousands(at(rs::HOUSEHOLDS).mean)) }
+            td { (with_interval(&at(rs::EGGS_KG), ensemble, tonnes)) }
+            td { (with_interval(&at(rs::DEFICIT_REDUCTION_KG), ensemble, tonnes)) }
+            td { (with_interval(&at(rs::SELF_SUFFICIENCY_MEAN), ensemble, &percent)) }
+            td { (with_interval(&at(rs::PRICE_MEAN_RP_PER_KG), ensemble, &thousands)) }
+            td { (with_interval(&at(rs::GRADUATED_SHARE), ensemble, &percent)) }
+        }
+    }
+}
+
+/// Every parameter, its value and origin, estimates flagged.
+fn parameters(d: &RunData) -> Markup {
+    let m = &d.manifest;
+    html! {
+        h2 { "Parameters" }
+        p.note {
+            "Every value the run used and where it came from. " span.estimate { "ESTIMATE" }
+            " marks an embedded default that is a modeller's judgement rather than a published figure: the first thing to replace with local evidence."
+        }
+        table {
+            thead { tr { th { "parameter" } th { "value" } th { "from" } } }
+            tbody {
+                @for (key, value) in &m.parameters {
+                    tr {
+                        td { (key) }
+                        td { (value.as_str().map_or_else(|| value.to_string(), str::to_string)) }
+                        td {
+                            (m.parameter_origins.get(key).map_or("", String::as_str))
+                            @if m.estimated_defaults_used.contains(key) { " " span.estimate { "ESTIMATE" } }
+                        }
+                    }
+                }
+            }
+        }
+        p.note {
+            "Regions: " code { (m.data.regions.source) } "; breed: " code { (m.data.breed.source) }
+            ". Embedded data: BPS (population, poverty lines, poor people, March 2019), Ministry of Agriculture (egg needs), BPS and labelled estimates (production); transport costs are estimates."
+        }
+    }
+}
+
+/// Version, inputs and the hash of every output.
+fn provenance(d: &RunData) -> Markup {
+    let m = &d.manifest;
+    let rows: [(&str, String); 9] = [
+        ("telur version", m.version.clone()),
+        ("git commit", m.git_commit.clone()),
+        ("model", m.model.clone()),
+        ("scenario file", m.scenario.file.clone()),
+        ("scenario SHA-256", m.scenario.sha256.clone()),
+        ("mode", m.mode.clone()),
+        ("seed", m.seed.to_string()),
+        ("replicates", m.replicates.to_string()),
+        ("threads", m.threads.to_string()),
+    ];
+    html! {
+        h2 { "Provenance" }
+        table { tbody {
+            @for (label, value) in &rows { tr { td { (label) } td { code { (value) } } } }
+            @for (file, hash) in &m.outputs { tr { td { "SHA-256 of " (file) } td { code { (hash) } } } }
+        } }
+        p.note {
+            "Check this folder with " code { "telur verify" }
+            ": it compares every file with these hashes and runs the scenario again."
+        }
+    }
 }

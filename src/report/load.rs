@@ -5,19 +5,18 @@
 
 use std::collections::HashMap;
 
-use ndarray::{Array2, Array3};
-
+use super::manifest::Manifest;
 use crate::error::InputError;
-use crate::metrics::{program_weekly, region_summary, region_weekly, summary};
 use crate::model::calendar::Calendar;
+use crate::results::PlacementResult;
+use crate::results::metrics::{program_weekly, region_summary, region_weekly, summary};
 use crate::scenario::Scenario;
-use crate::sim::PlacementResult;
 use crate::stats::Stat;
 
 /// Everything a report draws on.
 pub struct RunData {
     pub scenario: Scenario,
-    pub manifest: serde_json::Value,
+    pub manifest: Manifest,
     pub calendar: Calendar,
     /// The baseline first, then the placements, in the order of `summary.csv`.
     pub placements: Vec<PlacementResult>,
@@ -35,7 +34,7 @@ impl RunData {
 
     /// Regions with at least one KUBE in a placement (its target regions).
     pub fn targets(&self, p: &PlacementResult) -> Vec<usize> {
-        (0..self.scenario.regions.len())
+        (0..self.scenario.world.regions.len())
             .filter(|&r| p.region_summary[[r, region_summary::KUBES]].mean > 0.0)
             .collect()
     }
@@ -103,9 +102,10 @@ fn index_of(names: &[&str], name: &str, file: &str, line: usize) -> Result<usize
 
 /// Rebuilds every placement's results from the CSVs of a run of `scenario`.
 pub fn results(scenario: &Scenario, files: &Files) -> Result<Vec<PlacementResult>, InputError> {
-    let weeks = scenario.weeks as usize;
-    let n_regions = scenario.regions.len();
+    let weeks = scenario.world.weeks as usize;
+    let n_regions = scenario.world.regions.len();
     let region_index: HashMap<&str, usize> = scenario
+        .world
         .regions
         .regions
         .iter()
@@ -162,7 +162,7 @@ pub fn results(scenario: &Scenario, files: &Files) -> Result<Vec<PlacementResult
         results.entry(&r[0]).program_weekly[[t, m]] = s;
         Ok(())
     })?;
-    if results.order.first().map(String::as_str) != Some(crate::sim::BASELINE) {
+    if results.order.first().map(String::as_str) != Some(crate::results::BASELINE) {
         return Err(InputError::new(
             "summary.csv",
             "does not start with the baseline",
@@ -187,22 +187,12 @@ struct Builder {
 
 impl Builder {
     fn entry(&mut self, name: &str) -> &mut PlacementResult {
-        let nan = Stat::single(f64::NAN);
         let (weeks, n_regions) = (self.weeks, self.n_regions);
         if !self.by_name.contains_key(name) {
             self.order.push(name.to_string());
         }
         self.by_name
             .entry(name.to_string())
-            .or_insert_with(|| PlacementResult {
-                name: name.to_string(),
-                summary: vec![nan; summary::NAMES.len()],
-                region_summary: Array2::from_elem((n_regions, region_summary::NAMES.len()), nan),
-                region_weekly: Array3::from_elem(
-                    (weeks, n_regions, region_weekly::NAMES.len()),
-                    nan,
-                ),
-                program_weekly: Array2::from_elem((weeks, program_weekly::NAMES.len()), nan),
-            })
+            .or_insert_with(|| PlacementResult::empty(name, weeks, n_regions))
     }
 }

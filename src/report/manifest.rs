@@ -1,17 +1,101 @@
 //! `manifest.json`: what was run, with what, and the SHA-256 of every output, so a result
 //! can be traced and checked.
+//!
+//! One serde type, [`Manifest`], is both written and read back (by `telur report` and
+//! `telur verify`): a key renamed or missing makes reading fail with the key named, never
+//! a silent default.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::scenario::Scenario;
+use crate::scenario::{DataFile, Scenario, ValueOrigin};
 
 /// Lowercase hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The git commit telur was built from (`-modified` if the tree had changes), or `unknown`.
+pub const GIT_COMMIT: &str = env!("TELUR_GIT_COMMIT");
+
+/// The model version a run implements.
+pub const MODEL: &str = "MODEL.md v1";
+
+/// Everything `manifest.json` records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub program: String,
+    pub version: String,
+    pub git_commit: String,
+    pub model: String,
+    pub scenario: ScenarioRef,
+    pub mode: String,
+    pub seed: u64,
+    /// Replicates run (1 in deterministic mode).
+    pub replicates: u32,
+    pub threads: usize,
+    pub weeks: u32,
+    pub start_date: String,
+    pub data: DataRefs,
+    /// Every resolved scenario-wide key and its value.
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    /// Where each value of `parameters` came from: `flag`, `scenario` or `default`.
+    pub parameter_origins: BTreeMap<String, String>,
+    /// Keys whose embedded default, marked ESTIMATE, the run used.
+    pub estimated_defaults_used: Vec<String>,
+    pub placements: Vec<PlacementEntry>,
+    pub wall_time_seconds: f64,
+    /// SHA-256 of each file under `inputs/`: what `telur verify` re-runs.
+    pub inputs: BTreeMap<String, String>,
+    /// SHA-256 of each output file.
+    pub outputs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRef {
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataRefs {
+    pub regions: DataRef,
+    pub breed: DataRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataRef {
+    pub source: String,
+    pub sha256: String,
+}
+
+impl DataRef {
+    fn of(file: &DataFile) -> DataRef {
+        DataRef {
+            source: file.reference.clone(),
+            sha256: sha256_hex(file.text.as_bytes()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementEntry {
+    pub name: String,
+    pub strategy: String,
+    pub kubes: u64,
+    pub kubes_per_region: BTreeMap<String, u32>,
+    pub start_week: u32,
+    pub rollout_weeks: u32,
 }
 
 /// What the manifest records about a run besides the scenario itself.
@@ -20,24 +104,22 @@ pub struct RunInfo<'a> {
     pub scenario_sha256: String,
     pub threads: usize,
     pub wall_time_seconds: f64,
-    /// `(file name, SHA-256)` of each output, in writing order.
+    /// `(file name, SHA-256)` of each output.
     pub outputs: Vec<(String, String)>,
-    /// `(path, SHA-256)` of each file under `inputs/`: what `telur verify` re-runs.
+    /// `(path, SHA-256)` of each file under `inputs/`.
     pub inputs: Vec<(String, String)>,
 }
 
-/// The git commit telur was built from (`-modified` if the tree had changes), or `unknown`.
-pub const GIT_COMMIT: &str = env!("TELUR_GIT_COMMIT");
-
-fn toml_to_json(v: &toml::Value) -> Value {
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
     match v {
-        toml::Value::String(s) => json!(s),
-        toml::Value::Integer(i) => json!(i),
-        toml::Value::Float(f) => json!(f),
-        toml::Value::Boolean(b) => json!(b),
-        toml::Value::Datetime(d) => json!(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(
+        toml::Value::String(s) => J::from(s.as_str()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => J::from(*f),
+        toml::Value::Boolean(b) => J::from(*b),
+        toml::Value::Datetime(d) => J::from(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(
             t.iter()
                 .map(|(k, v)| (k.clone(), toml_to_json(v)))
                 .collect(),
@@ -45,98 +127,83 @@ fn toml_to_json(v: &toml::Value) -> Value {
     }
 }
 
-/// Builds the manifest as JSON.
-pub fn manifest(s: &Scenario, info: &RunInfo) -> Value {
-    let mut parameters = Map::new();
-    let mut origins = Map::new();
-    for r in &s.resolved {
-        parameters.insert(r.key.clone(), toml_to_json(&r.value));
-        origins.insert(r.key.clone(), json!(r.origin.label()));
-    }
-    let estimated: Vec<&String> = s
-        .resolved
-        .iter()
-        .filter(|r| r.origin == crate::scenario::resolve::Origin::Default)
-        .map(|r| &r.key)
-        .filter(|k| crate::data::estimated_defaults().contains(k))
-        .collect();
-    let placements: Vec<Value> = s
-        .placements
-        .iter()
-        .map(|p| {
-            let kubes: Map<String, Value> = s
-                .regions
-                .ids()
-                .filter(|id| p.kubes_per_region[id.index()] > 0)
-                .map(|id| {
-                    (
-                        s.regions.get(id).name.clone(),
-                        json!(p.kubes_per_region[id.index()]),
-                    )
-                })
-                .collect();
-            json!({
-                "name": p.name,
-                "strategy": p.strategy.describe(),
-                "kubes": p.total_kubes(),
-                "kubes_per_region": kubes,
-                "start_week": p.start_week,
-                "rollout_weeks": p.rollout_weeks,
+impl Manifest {
+    /// The manifest of a run of `s`.
+    pub fn new(s: &Scenario, info: &RunInfo) -> Manifest {
+        let parameters = s
+            .resolved
+            .iter()
+            .map(|r| (r.key.clone(), toml_to_json(&r.value)))
+            .collect();
+        let parameter_origins = s
+            .resolved
+            .iter()
+            .map(|r| (r.key.clone(), r.origin.label().to_string()))
+            .collect();
+        let estimated_defaults_used = s
+            .resolved
+            .iter()
+            .filter(|r| r.origin == ValueOrigin::Default)
+            .map(|r| &r.key)
+            .filter(|k| crate::data::estimated_defaults().contains(k))
+            .cloned()
+            .collect();
+        let regions = &s.world.regions;
+        let placements = s
+            .placements
+            .iter()
+            .map(|p| PlacementEntry {
+                name: p.name.clone(),
+                strategy: p.strategy.describe(),
+                kubes: p.total_kubes(),
+                kubes_per_region: regions
+                    .ids()
+                    .filter(|id| p.kubes_per_region[id.index()] > 0)
+                    .map(|id| (regions.get(id).name.clone(), p.kubes_per_region[id.index()]))
+                    .collect(),
+                start_week: p.start_week,
+                rollout_weeks: p.rollout_weeks,
             })
-        })
-        .collect();
-    let outputs: Map<String, Value> = info
-        .outputs
-        .iter()
-        .map(|(f, h)| (f.clone(), json!(h)))
-        .collect();
-    let inputs: Map<String, Value> = info
-        .inputs
-        .iter()
-        .map(|(f, h)| (f.clone(), json!(h)))
-        .collect();
-    json!({
-        "program": "telur",
-        "version": env!("CARGO_PKG_VERSION"),
-        "git_commit": GIT_COMMIT,
-        "model": "MODEL.md v1",
-        "scenario": { "name": s.name, "file": info.scenario_file, "sha256": info.scenario_sha256 },
-        "mode": s.mode.name(),
-        "seed": s.seed,
-        "replicates": if s.mode == crate::scenario::Mode::Deterministic { 1 } else { s.replicates },
-        "threads": info.threads,
-        "weeks": s.weeks,
-        "start_date": s.start_date.format("%Y-%m-%d").to_string(),
-        "data": {
-            "regions": { "source": s.regions_file.reference, "sha256": sha256_hex(s.regions_file.text.as_bytes()) },
-            "breed": { "source": s.breed_file.reference, "sha256": sha256_hex(s.breed_file.text.as_bytes()) },
-        },
-        "parameters": parameters,
-        "parameter_origins": origins,
-        "estimated_defaults_used": estimated,
-        "placements": placements,
-        "wall_time_seconds": info.wall_time_seconds,
-        "inputs": inputs,
-        "outputs": outputs,
-    })
-}
+            .collect();
+        Manifest {
+            program: "telur".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: GIT_COMMIT.into(),
+            model: MODEL.into(),
+            scenario: ScenarioRef {
+                name: s.name.clone(),
+                file: info.scenario_file.to_string(),
+                sha256: info.scenario_sha256.clone(),
+            },
+            mode: s.ensemble.mode.name().into(),
+            seed: s.ensemble.seed,
+            replicates: s.replicates(),
+            threads: info.threads,
+            weeks: s.world.weeks,
+            start_date: s.world.start_date.format("%Y-%m-%d").to_string(),
+            data: DataRefs {
+                regions: DataRef::of(&s.regions_file),
+                breed: DataRef::of(&s.breed_file),
+            },
+            parameters,
+            parameter_origins,
+            estimated_defaults_used,
+            placements,
+            wall_time_seconds: info.wall_time_seconds,
+            inputs: info.inputs.iter().cloned().collect(),
+            outputs: info.outputs.iter().cloned().collect(),
+        }
+    }
 
-/// Writes the manifest as pretty JSON.
-pub fn write_manifest<W: Write>(s: &Scenario, info: &RunInfo, mut out: W) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, &manifest(s, info))?;
-    writeln!(out)
-}
+    /// Writes the manifest as pretty JSON.
+    pub fn write<W: Write>(&self, mut out: W) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        writeln!(out)
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha256_of_abc_is_the_standard_vector() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+    /// Reads a manifest back; a missing, renamed or unknown key is an error naming it.
+    pub fn read(text: &str) -> Result<Manifest, serde_json::Error> {
+        serde_json::from_str(text)
     }
 }
 
@@ -179,8 +246,16 @@ impl<W: Write> Write for HashingWriter<W> {
 }
 
 #[cfg(test)]
-mod hashing_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_of_abc_is_the_standard_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn hashing_writer_matches_hash_of_the_bytes() {
@@ -188,5 +263,30 @@ mod hashing_tests {
         w.write_all(b"ab").unwrap();
         w.write_all(b"c").unwrap();
         assert_eq!(w.finish().unwrap(), sha256_hex(b"abc"));
+    }
+
+    #[test]
+    fn a_manifest_reads_back_and_a_renamed_key_fails_loudly() {
+        let s = crate::scenario::Scenario::load(
+            &crate::scenario::Source::builtin_default(),
+            &crate::scenario::Overrides::default(),
+        )
+        .unwrap();
+        let info = RunInfo {
+            scenario_file: "builtin:kube-bekerja",
+            scenario_sha256: sha256_hex(b"x"),
+            threads: 2,
+            wall_time_seconds: 1.5,
+            outputs: vec![("summary.csv".into(), sha256_hex(b"y"))],
+            inputs: vec![("inputs/scenario.toml".into(), sha256_hex(b"z"))],
+        };
+        let m = Manifest::new(&s, &info);
+        let mut text = Vec::new();
+        m.write(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(Manifest::read(&text).unwrap(), m);
+        let renamed = text.replace("\"replicates\"", "\"replicate_count\"");
+        let e = Manifest::read(&renamed).unwrap_err().to_string();
+        assert!(e.contains("replicate_count"), "{e}");
     }
 }

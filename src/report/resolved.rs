@@ -2,51 +2,62 @@
 //!
 //! Every key is written out with the value the run used, whatever its origin, so the file
 //! does not depend on this version's embedded defaults. Placements are written as the
-//! explicit KUBE counts they resolved to (with the original strategy in `description`),
-//! which gives the same KUBE numbering and start weeks.
+//! explicit KUBE counts they resolved to (with the original strategy in a comment), which
+//! gives the same KUBE numbering and start weeks, and with the design keys they set.
 
 use toml::{Table, Value};
 
-use crate::scenario::Scenario;
+use crate::scenario::{Resolved, Scenario, ValueOrigin};
 
-/// The resolved scenario; `regions` and `breed` are how the file should name its data.
-pub fn resolved_toml(s: &Scenario, regions: &str, breed: &str) -> String {
-    let mut top = Table::new();
-    for r in s
-        .resolved
-        .iter()
-        .filter(|r| !r.key.starts_with("placement["))
-    {
-        match r.key.split_once('.') {
-            Some((section, key)) => {
-                let table = top
-                    .entry(section.to_string())
-                    .or_insert_with(|| Value::Table(Table::new()));
-                if let Value::Table(t) = table {
-                    t.insert(key.to_string(), r.value.clone());
-                }
-            }
-            None => {
-                top.insert(r.key.clone(), r.value.clone());
+/// Inserts `section.key = value` (or a top-level `key`) into a table.
+fn insert(top: &mut Table, key: &str, value: Value) {
+    match key.split_once('.') {
+        Some((section, key)) => {
+            let table = top
+                .entry(section.to_string())
+                .or_insert_with(|| Value::Table(Table::new()));
+            if let Value::Table(t) = table {
+                insert(t, key, value);
             }
         }
+        None => {
+            top.insert(key.to_string(), value);
+        }
     }
-    top.insert("regions".into(), Value::String(regions.into()));
-    top.insert("breed".into(), Value::String(breed.into()));
+}
+
+/// How the resolved scenario names its data files.
+pub struct DataNames<'a> {
+    pub regions: &'a str,
+    pub breed: &'a str,
+    /// Each placement's breed, in placement order.
+    pub placement_breeds: &'a [String],
+}
+
+/// The resolved scenario.
+pub fn resolved_toml(s: &Scenario, names: &DataNames) -> String {
+    let mut top = Table::new();
+    for r in &s.resolved {
+        insert(&mut top, &r.key, r.value.clone());
+    }
+    top.insert("regions".into(), Value::String(names.regions.into()));
+    top.insert("breed".into(), Value::String(names.breed.into()));
+    let regions = &s.world.regions;
     let placements = s
         .placements
         .iter()
-        .map(|p| {
+        .zip(&s.placement_sources)
+        .enumerate()
+        .map(|(i, (p, source))| {
             let mut t = Table::new();
             t.insert("name".into(), Value::String(p.name.clone()));
             t.insert("strategy".into(), Value::String("explicit".into()));
-            let allocation: Table = s
-                .regions
+            let allocation: Table = regions
                 .ids()
                 .filter(|id| p.kubes_per_region[id.index()] > 0)
                 .map(|id| {
                     let count = i64::from(p.kubes_per_region[id.index()]);
-                    (s.regions.get(id).name.clone(), Value::Integer(count))
+                    (regions.get(id).name.clone(), Value::Integer(count))
                 })
                 .collect();
             t.insert("allocation".into(), Value::Table(allocation));
@@ -55,6 +66,14 @@ pub fn resolved_toml(s: &Scenario, regions: &str, breed: &str) -> String {
                 "rollout_weeks".into(),
                 Value::Integer(i64::from(p.rollout_weeks)),
             );
+            let own = |r: &&Resolved| r.origin == ValueOrigin::Placement;
+            for r in source.design.iter().filter(own) {
+                let value = match (r.key.as_str(), names.placement_breeds.get(i)) {
+                    ("breed", Some(name)) => Value::String(name.clone()),
+                    _ => r.value.clone(),
+                };
+                insert(&mut t, &r.key, value);
+            }
             Value::Table(t)
         })
         .collect();

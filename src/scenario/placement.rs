@@ -1,425 +1,564 @@
-//! Placements: how many KUBEs go to which region, and when they start (MODEL.md 4.2).
+//! `[[placement]]` tables: KUBE counts per region and start weeks (MODEL.md 4.2), and each
+//! placement's programme design merged over the scenario's (MODEL.md 8).
 
-use toml::Spanned;
+use std::ops::Range;
 
-use super::raw::RawPlacement;
-use super::resolve::{Check, Resolver, check_name};
+use toml::de::{DeTable, DeValue};
+
+use super::data::Files;
+use super::keys::{self, PLACEMENT};
+use super::read::{Node, Origin, Reader, get, subtable};
+use super::{PlacementSource, check_ages};
 use crate::data::{RegionId, Regions};
-use crate::model::market;
+use crate::model::params::{
+    Check, DESIGN_TABLES, FlockParams, KubeParams, ParamTable, ProgramParams,
+};
+use crate::model::{Design, Placement, Strategy, Weight, largest_remainder};
 
-/// The weight of a proportional placement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Weight {
-    /// Annual baseline deficit at t = 0 with season 1: `max(0, 52 * (D_r(0) - B_r(0)))`.
-    Deficit,
-    PoorPeople,
-    Population,
+/// Tables of the world and the families: never part of a placement.
+const SCENARIO_WIDE_TABLES: [&str; 3] = ["market", "household", "stochastic"];
+
+pub fn require_one(r: &mut Reader) {
+    r.error(
+        None,
+        "placement",
+        "the scenario has no [[placement]]; add at least one (see scenarios/kube-bekerja.toml)",
+    );
 }
 
-impl Weight {
-    pub const NAMES: [&str; 3] = ["deficit", "poor_people", "population"];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Weight::Deficit => "deficit",
-            Weight::PoorPeople => "poor_people",
-            Weight::Population => "population",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Weight> {
-        match s {
-            "deficit" => Some(Weight::Deficit),
-            "poor_people" => Some(Weight::PoorPeople),
-            "population" => Some(Weight::Population),
-            _ => None,
-        }
-    }
-
-    /// The weight of one region.
-    pub fn of(self, regions: &Regions, id: RegionId) -> f64 {
-        let r = regions.get(id);
-        match self {
-            Weight::Deficit => {
-                let demand = market::demand_kg(r, 0.0, 1.0);
-                let supply = market::baseline_supply_kg(r, 0.0);
-                (52.0 * (demand - supply)).max(0.0)
-            }
-            Weight::PoorPeople => r.poor_people,
-            Weight::Population => r.population,
-        }
-    }
-}
-
-/// How a placement was specified.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Strategy {
-    Explicit,
-    Proportional { weight: Weight, kubes: u32 },
-    Equal { kubes: u32 },
-}
-
-impl Strategy {
-    pub fn describe(&self) -> String {
-        match self {
-            Strategy::Explicit => "explicit".into(),
-            Strategy::Proportional { weight, kubes } => {
-                format!("proportional to {}, {kubes} KUBE", weight.name())
-            }
-            Strategy::Equal { kubes } => format!("equal, {kubes} KUBE"),
-        }
-    }
-}
-
-/// A validated placement: KUBE counts per region in regions-table order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Placement {
-    pub name: String,
-    pub strategy: Strategy,
-    /// Candidate regions (regions-table order); for explicit, those named.
-    pub candidates: Vec<RegionId>,
-    /// KUBEs per region, indexed by `RegionId`.
-    pub kubes_per_region: Vec<u32>,
-    pub start_week: u32,
-    pub rollout_weeks: u32,
-}
-
-impl Placement {
-    pub fn total_kubes(&self) -> u64 {
-        self.kubes_per_region.iter().map(|&k| u64::from(k)).sum()
-    }
-
-    /// Start week of every KUBE, numbered region by region in table order:
-    /// KUBE `j` of `n` starts at `start_week + floor(j * rollout_weeks / n)`.
-    pub fn start_weeks(&self) -> Vec<u32> {
-        let n = self.total_kubes();
-        (0..n)
-            .map(|j| {
-                let offset = j * u64::from(self.rollout_weeks) / n;
-                // Saturating: a KUBE due after u32::MAX weeks simply never starts.
-                u32::try_from(u64::from(self.start_week) + offset).unwrap_or(u32::MAX)
-            })
-            .collect()
-    }
-}
-
-/// Whole-number counts by the largest-remainder method: floor each quota, then hand the
-/// remaining units one by one to the largest fractional parts, ties to the earlier entry.
-/// `None` when the weights sum to zero (nothing to be proportional to).
-pub fn largest_remainder(total: u32, weights: &[f64]) -> Option<Vec<u32>> {
-    let sum: f64 = weights.iter().sum();
-    if sum.is_nan() || sum <= 0.0 || !sum.is_finite() {
-        return None;
-    }
-    let quotas: Vec<f64> = weights
-        .iter()
-        .map(|&w| f64::from(total) * w / sum)
-        .collect();
-    let mut counts: Vec<u32> = quotas.iter().map(|q| q.floor() as u32).collect();
-    let assigned: u64 = counts.iter().map(|&c| u64::from(c)).sum();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    // Stable sort keeps earlier entries first among equal fractional parts.
-    order.sort_by(|&a, &b| {
-        let fa = quotas[a] - quotas[a].floor();
-        let fb = quotas[b] - quotas[b].floor();
-        fb.total_cmp(&fa)
-    });
-    let remaining = u64::from(total).saturating_sub(assigned) as usize;
-    for &i in order.iter().cycle().take(remaining) {
-        counts[i] += 1;
-    }
-    Some(counts)
-}
-
-/// Validates the `i`-th `[[placement]]` table against the regions.
-pub(crate) fn resolve(
-    r: &mut Resolver,
-    index: usize,
-    raw: &Spanned<RawPlacement>,
+/// Every `[[placement]]`, validated; `None` if any had an error.
+pub fn resolve_all(
+    r: &mut Reader,
+    doc: &DeTable,
     regions: &Regions,
-) -> Option<Placement> {
-    let span = Some(raw.span());
-    let raw = raw.get_ref();
-    let key = |field: &str| format!("placement[{index}].{field}");
+    design: &Design,
+    scenario_breed: &str,
+    files: &mut Files,
+) -> Option<Vec<(Placement, PlacementSource)>> {
+    let Some(node) = get(doc, "placement") else {
+        require_one(r);
+        return None;
+    };
+    let DeValue::Array(list) = node.get_ref() else {
+        r.error(
+            Some(node.span()),
+            "placement",
+            "must be a list of tables: write each as [[placement]]",
+        );
+        return None;
+    };
     let errors_before = r.errors.len();
-
-    let name = match &raw.name {
-        Some(name) => {
-            if let Err(e) = check_name(name.get_ref()) {
-                r.error_at(Some(name.span()), &key("name"), e);
-            } else if name.get_ref() == "baseline" {
-                r.error_at(
+    let mut placements = Vec::new();
+    let mut names: Vec<(String, Range<usize>)> = Vec::new();
+    for (index, item) in list.iter().enumerate() {
+        let DeValue::Table(table) = item.get_ref() else {
+            r.error(
+                Some(item.span()),
+                &format!("placement[{index}]"),
+                "must be a table: write each placement as [[placement]]",
+            );
+            continue;
+        };
+        let label = match get(table, "name").map(|n| n.get_ref()) {
+            Some(DeValue::String(name)) if keys::check_name(name).is_ok() => {
+                format!("placement.{name}")
+            }
+            _ => format!("placement[{index}]"),
+        };
+        let context = Context {
+            label,
+            span: item.span(),
+            table,
+            regions,
+            scenario_design: design,
+            scenario_breed,
+        };
+        if let Some(name) = get(table, "name")
+            && let DeValue::String(text) = name.get_ref()
+        {
+            if let Some((_, _)) = names.iter().find(|(n, _)| n == text.as_ref()) {
+                r.error(
                     Some(name.span()),
-                    &key("name"),
-                    "\"baseline\" is reserved for the run without any KUBE; choose another name"
-                        .into(),
+                    &format!("placement[{index}].name"),
+                    format!("{text:?} is used by an earlier placement; names must be unique"),
                 );
             }
-            name.get_ref().clone()
+            names.push((text.to_string(), name.span()));
         }
-        None => {
-            r.error_at(span.clone(), &key("name"), "is required".into());
-            String::new()
+        if let Some(p) = context.resolve(r, files) {
+            placements.push(p);
         }
-    };
-    let start_week: u32 = r.take_or(
-        &key("start_week"),
-        raw.start_week.as_ref(),
-        0,
-        Check::AtLeast(0),
-    );
-    let rollout_weeks: u32 = r.take_or(
-        &key("rollout_weeks"),
-        raw.rollout_weeks.as_ref(),
-        0,
-        Check::AtLeast(0),
-    );
+    }
+    (r.errors.len() == errors_before).then_some(placements)
+}
 
-    let strategy_name = match &raw.strategy {
-        Some(s) => s,
-        None => {
-            r.error_at(
-                span,
-                &key("strategy"),
-                "is required: explicit, proportional or equal".into(),
+/// One `[[placement]]` table and what it is checked against.
+struct Context<'a, 't, 'i> {
+    /// How the placement is named in keys: `placement.<name>`, or `placement[i]` while it
+    /// has no valid name.
+    label: String,
+    span: Range<usize>,
+    table: &'t DeTable<'i>,
+    regions: &'a Regions,
+    scenario_design: &'a Design,
+    scenario_breed: &'a str,
+}
+
+impl Context<'_, '_, '_> {
+    /// `placement.<name>.field`, the key of one of this placement's values.
+    fn key(&self, field: &str) -> String {
+        format!("{}.{field}", self.label)
+    }
+
+    fn resolve(&self, r: &mut Reader, files: &mut Files) -> Option<(Placement, PlacementSource)> {
+        let errors_before = r.errors.len();
+        self.refuse_foreign_keys(r);
+        let name = self.name(r);
+        let start_week = self.whole(r, "start_week", Check::Between(0, i64::from(u32::MAX)));
+        let rollout_weeks = self.whole(r, "rollout_weeks", Check::Between(0, i64::from(u32::MAX)));
+        let allocation = self.allocation(r);
+        let design = self.design(r, files);
+        if r.errors.len() > errors_before {
+            return None;
+        }
+        let (strategy, kubes_per_region) = allocation?;
+        let (design, source) = design?;
+        Some((
+            Placement {
+                name: name?,
+                strategy,
+                kubes_per_region,
+                start_week: start_week.unwrap_or(0),
+                rollout_weeks: rollout_weeks.unwrap_or(0),
+                design,
+            },
+            source,
+        ))
+    }
+
+    /// Unknown keys, and tables that stay scenario-wide.
+    fn refuse_foreign_keys(&self, r: &mut Reader) {
+        for (k, _) in self.table.iter() {
+            let name = k.get_ref().as_ref();
+            if SCENARIO_WIDE_TABLES.contains(&name) {
+                r.error(
+                    Some(k.span()),
+                    &self.key(name),
+                    format!(
+                        "a placement may not set [{name}]: markets, families and luck stay scenario-wide so that every placement meets the same ones; a placement's design is its breed, flock, kube and program"
+                    ),
+                );
+            }
+        }
+        for section in DESIGN_TABLES {
+            if let Some(Err(span)) = subtable(self.table, section) {
+                r.error(
+                    Some(span),
+                    &self.key(section),
+                    format!("must be a table, like {section} = {{ key = value }}"),
+                );
+            }
+        }
+        let foreign = |k: &str| {
+            (!SCENARIO_WIDE_TABLES.contains(&k))
+                .then(|| keys::home_of(k))
+                .flatten()
+        };
+        let known: Vec<&str> = PLACEMENT
+            .iter()
+            .copied()
+            .chain(SCENARIO_WIDE_TABLES)
+            .collect();
+        let mut sub = Reader::new(r.file, r.text);
+        sub.refuse_unknown(&self.label, self.table, &known, &foreign);
+        // Only the truly unknown keys: the scenario-wide tables were named above.
+        r.errors.extend(sub.errors.into_iter().filter(|e| {
+            !SCENARIO_WIDE_TABLES
+                .iter()
+                .any(|t| e.key.as_deref() == Some(&self.key(t)))
+        }));
+    }
+
+    fn name(&self, r: &mut Reader) -> Option<String> {
+        let Some(node) = get(self.table, "name") else {
+            r.error(Some(self.span.clone()), &self.key("name"), "is required");
+            return None;
+        };
+        let name = r.text_value(&self.key("name"), node)?;
+        if let Err(e) = keys::check_name(&name) {
+            r.error(Some(node.span()), &self.key("name"), e);
+            return None;
+        }
+        if name == crate::sim::BASELINE {
+            r.error(
+                Some(node.span()),
+                &self.key("name"),
+                "\"baseline\" is reserved for the run without any KUBE; choose another name",
             );
             return None;
         }
-    };
-    // Keys that belong to other strategies are mistakes, not silently ignored values.
-    let refuse = |r: &mut Resolver,
-                  present: bool,
-                  field: &str,
-                  sp: Option<std::ops::Range<usize>>,
-                  strategy: &str| {
-        if present {
-            r.error_at(
-                sp,
-                &key(field),
-                format!("does not apply to strategy \"{strategy}\""),
-            );
-        }
-    };
-    let strategy_span = Some(strategy_name.span());
-    let (strategy, candidates, kubes_per_region) = match strategy_name.get_ref().as_str() {
-        "explicit" => {
-            refuse(
-                r,
-                raw.weight.is_some(),
-                "weight",
-                raw.weight.as_ref().map(|w| w.span()),
-                "explicit",
-            );
-            refuse(
-                r,
-                raw.kubes.is_some(),
-                "kubes",
-                raw.kubes.as_ref().map(|w| w.span()),
-                "explicit",
-            );
-            refuse(
-                r,
-                raw.regions.is_some(),
-                "regions",
-                raw.regions.as_ref().map(|w| w.span()),
-                "explicit",
-            );
-            let Some(allocation) = &raw.allocation else {
-                r.error_at(
-                    span,
-                    &key("allocation"),
-                    "is required for strategy \"explicit\": a table of region = KUBE count".into(),
+        Some(name)
+    }
+
+    fn whole(&self, r: &mut Reader, field: &str, check: Check) -> Option<u32> {
+        let node = get(self.table, field)?;
+        r.whole_value(&self.key(field), node, check)
+            .and_then(|x| u32::try_from(x).ok())
+    }
+
+    /// Keys that belong to other strategies are mistakes, not silently ignored values.
+    fn refuse(&self, r: &mut Reader, fields: &[&str], strategy: &str) {
+        for field in fields {
+            if let Some(node) = get(self.table, field) {
+                r.error(
+                    Some(node.span()),
+                    &self.key(field),
+                    format!("does not apply to strategy \"{strategy}\""),
                 );
-                return None;
+            }
+        }
+    }
+
+    fn allocation(&self, r: &mut Reader) -> Option<(Strategy, Vec<u32>)> {
+        let Some(node) = get(self.table, "strategy") else {
+            r.error(
+                Some(self.span.clone()),
+                &self.key("strategy"),
+                "is required: explicit, proportional or equal",
+            );
+            return None;
+        };
+        let strategy = r.text_value(&self.key("strategy"), node)?;
+        match strategy.as_str() {
+            "explicit" => self.explicit(r),
+            "proportional" | "equal" => self.spread(r, &strategy, node.span()),
+            other => {
+                r.error(
+                    Some(node.span()),
+                    &self.key("strategy"),
+                    format!("unknown strategy {other:?}; expected explicit, proportional or equal"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `strategy = "explicit"`: a table of region = KUBE count.
+    fn explicit(&self, r: &mut Reader) -> Option<(Strategy, Vec<u32>)> {
+        self.refuse(r, &["weight", "kubes", "regions"], "explicit");
+        let Some(node) = get(self.table, "allocation") else {
+            r.error(
+                Some(self.span.clone()),
+                &self.key("allocation"),
+                "is required for strategy \"explicit\": a table of region = KUBE count",
+            );
+            return None;
+        };
+        let DeValue::Table(allocation) = node.get_ref() else {
+            r.error(
+                Some(node.span()),
+                &self.key("allocation"),
+                "must be a table of region = KUBE count, like { \"Gorontalo\" = 10 }",
+            );
+            return None;
+        };
+        let errors_before = r.errors.len();
+        let mut counts = vec![0u32; self.regions.len()];
+        let mut named = vec![false; self.regions.len()];
+        for (region, count) in allocation.iter() {
+            let region_name = region.get_ref().as_ref();
+            let key = self.key(&format!("allocation.{region_name:?}"));
+            let Some(id) = find_region(r, self.regions, region_name, Some(region.span()), &key)
+            else {
+                continue;
             };
-            let mut counts = vec![0u32; regions.len()];
-            let mut named = vec![false; regions.len()];
-            for (region, count) in allocation.get_ref() {
-                let k = key(&format!("allocation.{region:?}"));
-                let Some(id) = find_region(r, regions, region, Some(count.span()), &k) else {
-                    continue;
-                };
-                if named[id.index()] {
-                    r.error_at(
-                        Some(count.span()),
-                        &k,
-                        format!("names region {:?} a second time", regions.get(id).name),
-                    );
-                    continue;
-                }
-                named[id.index()] = true;
-                match u32::try_from(*count.get_ref()) {
-                    Ok(c) => counts[id.index()] = c,
-                    Err(_) => r.error_at(
-                        Some(count.span()),
-                        &k,
-                        format!(
-                            "{} is out of range: must be a whole number of at least 0",
-                            count.get_ref()
-                        ),
-                    ),
-                }
-            }
-            if r.errors.len() == errors_before && counts.iter().all(|&c| c == 0) {
-                r.error_at(
-                    Some(allocation.span()),
-                    &key("allocation"),
-                    "places no KUBE; give at least one region a count of 1 or more".into(),
+            if named[id.index()] {
+                r.error(
+                    Some(region.span()),
+                    &key,
+                    format!("names region {:?} a second time", self.regions.get(id).name),
                 );
+                continue;
             }
-            let candidates = regions.ids().filter(|id| named[id.index()]).collect();
-            (Strategy::Explicit, candidates, counts)
+            named[id.index()] = true;
+            if let Some(c) = r.whole_value(&key, count, Check::Between(0, i64::from(u32::MAX))) {
+                counts[id.index()] = c as u32;
+            }
         }
-        "proportional" | "equal" => {
-            let strategy = strategy_name.get_ref().as_str();
-            refuse(
-                r,
-                raw.allocation.is_some(),
-                "allocation",
-                raw.allocation.as_ref().map(|w| w.span()),
-                strategy,
+        if r.errors.len() == errors_before && counts.iter().all(|&c| c == 0) {
+            r.error(
+                Some(node.span()),
+                &self.key("allocation"),
+                "places no KUBE; give at least one region a count of 1 or more",
             );
-            let Some(kubes_raw) = &raw.kubes else {
-                r.error_at(
-                    span,
-                    &key("kubes"),
+        }
+        (r.errors.len() == errors_before).then_some((Strategy::Explicit, counts))
+    }
+
+    /// `strategy = "proportional"` or `"equal"`: `kubes` spread over candidate regions.
+    fn spread(
+        &self,
+        r: &mut Reader,
+        strategy: &str,
+        strategy_span: Range<usize>,
+    ) -> Option<(Strategy, Vec<u32>)> {
+        let errors_before = r.errors.len();
+        self.refuse(r, &["allocation"], strategy);
+        let kubes = match get(self.table, "kubes") {
+            Some(node) => r
+                .whole_value(
+                    &self.key("kubes"),
+                    node,
+                    Check::Between(1, i64::from(u32::MAX)),
+                )
+                .map(|k| k as u32),
+            None => {
+                r.error(
+                    Some(self.span.clone()),
+                    &self.key("kubes"),
                     format!("is required for strategy \"{strategy}\": how many KUBE to place"),
                 );
-                return None;
-            };
-            let kubes: u32 = r.take(&key("kubes"), Some(kubes_raw), None, Check::AtLeast(1));
-            let candidates = match &raw.regions {
-                None => regions.ids().collect(),
-                Some(list) => {
-                    let mut seen = vec![false; regions.len()];
-                    for name in list.get_ref() {
-                        let k = key("regions");
-                        if let Some(id) =
-                            find_region(r, regions, name.get_ref(), Some(name.span()), &k)
-                        {
-                            if seen[id.index()] {
-                                r.error_at(
-                                    Some(name.span()),
-                                    &k,
-                                    format!("lists region {:?} twice", regions.get(id).name),
-                                );
-                            }
-                            seen[id.index()] = true;
-                        }
-                    }
-                    if list.get_ref().is_empty() {
-                        r.error_at(
-                            Some(list.span()),
-                            &key("regions"),
-                            "is empty; list at least one region or leave the key out for all"
-                                .into(),
-                        );
-                    }
-                    // Table order, whatever the order of the list: it breaks ties.
-                    regions
-                        .ids()
-                        .filter(|id| seen[id.index()])
-                        .collect::<Vec<_>>()
-                }
-            };
-            let strategy = if strategy == "equal" {
-                refuse(
-                    r,
-                    raw.weight.is_some(),
-                    "weight",
-                    raw.weight.as_ref().map(|w| w.span()),
-                    "equal",
-                );
-                Strategy::Equal { kubes }
-            } else {
-                let Some(weight_raw) = &raw.weight else {
-                    r.error_at(
-                        span,
-                        &key("weight"),
-                        format!(
-                            "is required for strategy \"proportional\": one of {}",
-                            Weight::NAMES.join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                let Some(weight) = Weight::parse(weight_raw.get_ref()) else {
-                    r.error_at(
-                        Some(weight_raw.span()),
-                        &key("weight"),
-                        format!(
-                            "unknown weight {:?}; expected one of {}",
-                            weight_raw.get_ref(),
-                            Weight::NAMES.join(", ")
-                        ),
-                    );
-                    return None;
-                };
-                Strategy::Proportional { weight, kubes }
-            };
-            if r.errors.len() > errors_before {
-                return None;
+                None
             }
-            let weights: Vec<f64> = candidates
-                .iter()
-                .map(|&id| match strategy {
-                    Strategy::Proportional { weight, .. } => weight.of(regions, id),
-                    _ => 1.0,
-                })
-                .collect();
-            let Some(shares) = largest_remainder(kubes, &weights) else {
-                r.error_at(
-                    strategy_span,
-                    &key("weight"),
-                    "every candidate region has weight 0 (no baseline deficit?), so there is nothing to be proportional to".into(),
-                );
-                return None;
-            };
-            let mut counts = vec![0u32; regions.len()];
-            for (&id, &c) in candidates.iter().zip(&shares) {
-                counts[id.index()] = c;
+        };
+        let candidates = self.candidates(r);
+        let strategy = if strategy == "equal" {
+            self.refuse(r, &["weight"], "equal");
+            Strategy::Equal { kubes: kubes? }
+        } else {
+            Strategy::Proportional {
+                weight: self.weight(r)?,
+                kubes: kubes?,
             }
-            (strategy, candidates, counts)
+        };
+        if r.errors.len() > errors_before {
+            return None;
         }
-        other => {
-            r.error_at(
-                strategy_span,
-                &key("strategy"),
-                format!("unknown strategy {other:?}; expected explicit, proportional or equal"),
+        let candidates = candidates?;
+        let weights: Vec<f64> = candidates
+            .iter()
+            .map(|&id| match strategy {
+                Strategy::Proportional { weight, .. } => weight.of(self.regions, id),
+                _ => 1.0,
+            })
+            .collect();
+        let total = match strategy {
+            Strategy::Proportional { kubes, .. } | Strategy::Equal { kubes } => kubes,
+            Strategy::Explicit => 0,
+        };
+        let Some(shares) = largest_remainder(total, &weights) else {
+            r.error(
+                Some(strategy_span),
+                &self.key("weight"),
+                "every candidate region has weight 0 (no baseline deficit?), so there is nothing to be proportional to",
+            );
+            return None;
+        };
+        let mut counts = vec![0u32; self.regions.len()];
+        for (&id, &c) in candidates.iter().zip(&shares) {
+            counts[id.index()] = c;
+        }
+        Some((strategy, counts))
+    }
+
+    fn weight(&self, r: &mut Reader) -> Option<Weight> {
+        let Some(node) = get(self.table, "weight") else {
+            r.error(
+                Some(self.span.clone()),
+                &self.key("weight"),
+                format!(
+                    "is required for strategy \"proportional\": one of {}",
+                    Weight::NAMES.join(", ")
+                ),
+            );
+            return None;
+        };
+        let text = r.text_value(&self.key("weight"), node)?;
+        let weight = Weight::parse(&text);
+        if weight.is_none() {
+            r.error(
+                Some(node.span()),
+                &self.key("weight"),
+                format!(
+                    "unknown weight {text:?}; expected one of {}",
+                    Weight::NAMES.join(", ")
+                ),
+            );
+        }
+        weight
+    }
+
+    /// Candidate regions in table order (all, or those listed).
+    fn candidates(&self, r: &mut Reader) -> Option<Vec<RegionId>> {
+        let Some(node) = get(self.table, "regions") else {
+            return Some(self.regions.ids().collect());
+        };
+        let key = self.key("regions");
+        let DeValue::Array(list) = node.get_ref() else {
+            r.error(
+                Some(node.span()),
+                &key,
+                "must be a list of region names, like [\"Gorontalo\", \"Maluku\"]",
+            );
+            return None;
+        };
+        if list.is_empty() {
+            r.error(
+                Some(node.span()),
+                &key,
+                "is empty; list at least one region or leave the key out for all",
             );
             return None;
         }
-    };
-    if r.errors.len() > errors_before {
-        return None;
+        let mut seen = vec![false; self.regions.len()];
+        for item in list.iter() {
+            let Some(name) = r.text_value(&key, item) else {
+                continue;
+            };
+            if let Some(id) = find_region(r, self.regions, &name, Some(item.span()), &key) {
+                if seen[id.index()] {
+                    r.error(
+                        Some(item.span()),
+                        &key,
+                        format!("lists region {:?} twice", self.regions.get(id).name),
+                    );
+                }
+                seen[id.index()] = true;
+            }
+        }
+        // Table order, whatever the order of the list: it breaks ties.
+        Some(self.regions.ids().filter(|id| seen[id.index()]).collect())
     }
-    Some(Placement {
-        name,
-        strategy,
-        candidates,
-        kubes_per_region,
-        start_week,
-        rollout_weeks,
-    })
+
+    /// The placement's design: its own breed and design tables merged key by key over the
+    /// scenario's resolved ones.
+    fn design(&self, r: &mut Reader, files: &mut Files) -> Option<(Design, PlacementSource)> {
+        let recorded_before = r.resolved.len();
+        let base = self.scenario_design;
+        let (breed, breed_file) = match get(self.table, "breed") {
+            Some(node) => {
+                let reference = r.text_value(&self.key("breed"), node)?;
+                let found = files.breed(r, &self.key("breed"), &reference, Some(node))?;
+                r.record("breed", toml::Value::String(reference), Origin::Placement);
+                found
+            }
+            None => {
+                let found = files.breed(r, "breed", self.scenario_breed, None)?;
+                r.record(
+                    "breed",
+                    toml::Value::String(self.scenario_breed.to_string()),
+                    Origin::Scenario,
+                );
+                found
+            }
+        };
+        let flock: Option<FlockParams> = self.merged(r, &base.flock);
+        let kube: Option<KubeParams> = self.merged(r, &base.kube);
+        if let Some(program) = self.own_table(ProgramParams::SECTION)
+            && let Some(node) = get(program, "discount_rate")
+        {
+            r.error(
+                Some(node.span()),
+                &self.key("program.discount_rate"),
+                "stays scenario-wide: every placement is discounted alike; set it in [program]",
+            );
+        }
+        let program: Option<ProgramParams> = self.merged(r, &base.program);
+        // Ages the placement inherits unchanged were checked with the scenario's table.
+        let own_flock = self.own_table("flock");
+        let sets_ages = own_flock.is_some_and(|t| {
+            get(t, "cull_age_weeks").is_some() || get(t, "placement_age_weeks").is_some()
+        });
+        if let Some(flock) = flock.as_ref().filter(|_| sets_ages) {
+            check_ages(r, &self.key("flock"), flock, own_flock);
+        }
+        let design = Design {
+            breed,
+            flock: flock?,
+            kube: kube?,
+            program: program?,
+        };
+        let recorded = r.resolved.split_off(recorded_before);
+        Some((
+            design,
+            PlacementSource {
+                breed_file,
+                design: recorded,
+            },
+        ))
+    }
+
+    /// The placement's own design table, if it has one (a value that is not a table is
+    /// refused in [`Self::refuse_foreign_keys`]).
+    fn own_table(&self, section: &str) -> Option<&DeTable<'_>> {
+        debug_assert!(DESIGN_TABLES.contains(&section));
+        subtable(self.table, section)?.ok()
+    }
+
+    /// A design table: the placement's keys over the scenario's resolved values.
+    fn merged<T: ParamTable>(&self, r: &mut Reader, scenario: &T) -> Option<T> {
+        let own = self.own_table(T::SECTION);
+        if let Some(own) = own {
+            let known: Vec<&str> = T::KEYS.iter().map(|k| k.name).collect();
+            let prefix = self.key(T::SECTION);
+            r.refuse_unknown(&prefix, own, &known, &keys::home_of);
+        }
+        // The scenario's values as a table of nodes: resolve them as the lower layer.
+        let mut values = Vec::with_capacity(T::KEYS.len());
+        let errors_before = r.errors.len();
+        for spec in T::KEYS {
+            let value = scenario.get(spec.name).expect("every key of the table");
+            let key = format!("{}.{}", T::SECTION, spec.name);
+            let own_node: Option<&Node> = own.and_then(|t| get(t, spec.name));
+            let v = match own_node {
+                Some(node) => {
+                    let v = r.value(
+                        &self.key(&key),
+                        node,
+                        spec.kind,
+                        spec.check,
+                        Origin::Placement,
+                    );
+                    if let Some(v) = &v {
+                        r.record(&key, super::read::to_toml(v), Origin::Placement);
+                    }
+                    v
+                }
+                None => {
+                    r.record(&key, super::read::to_toml(&value), Origin::Scenario);
+                    Some(value)
+                }
+            };
+            values.push(v);
+        }
+        if r.errors.len() > errors_before {
+            return None;
+        }
+        let values: Vec<_> = values.into_iter().collect::<Option<_>>()?;
+        T::from_values(&values)
+            .map_err(|e| r.error(Some(self.span.clone()), &self.key(T::SECTION), e))
+            .ok()
+    }
 }
 
 /// Looks a region up by name or code; on failure records an error with a suggestion.
 fn find_region(
-    r: &mut Resolver,
+    r: &mut Reader,
     regions: &Regions,
     name: &str,
-    span: Option<std::ops::Range<usize>>,
+    span: Option<Range<usize>>,
     key: &str,
 ) -> Option<RegionId> {
     if let Some(id) = regions.find(name) {
         return Some(id);
     }
+    let lower = name.to_lowercase();
     let closest = regions
         .regions
         .iter()
         .map(|reg| {
             (
-                strsim::jaro_winkler(&name.to_lowercase(), &reg.name.to_lowercase()),
+                strsim::jaro_winkler(&lower, &reg.name.to_lowercase()),
                 &reg.name,
             )
         })
@@ -428,47 +567,10 @@ fn find_region(
         Some((score, best)) if score > 0.8 => format!(" (did you mean {best:?}?)"),
         _ => String::new(),
     };
-    r.error_at(
+    r.error(
         span,
         key,
         format!("unknown region {name:?}{hint}; `telur data regions` lists names and codes"),
     );
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn largest_remainder_hands_leftovers_to_largest_fractions() {
-        // Quotas 10 * (1, 2, 3, 4) / 10 = 1, 2, 3, 4: exact.
-        assert_eq!(
-            largest_remainder(10, &[1.0, 2.0, 3.0, 4.0]).unwrap(),
-            [1, 2, 3, 4]
-        );
-        // Quotas 7 * (1,1,1)/3 = 2.333 each: floors 2,2,2, one left goes to the first (tie).
-        assert_eq!(largest_remainder(7, &[1.0, 1.0, 1.0]).unwrap(), [3, 2, 2]);
-        // Quotas 5 * (0.5, 0.3, 0.2) = 2.5, 1.5, 1.0: floors 2,1,1 and one left; the two
-        // fractions .5 tie, so the earlier region gets it.
-        assert_eq!(largest_remainder(5, &[0.5, 0.3, 0.2]).unwrap(), [3, 1, 1]);
-        // 6 * (0.1, 0.6, 0.3) = 0.6, 3.6, 1.8: floors 0,3,1 (4), two left: .8 then .6 (tie
-        // between .6 and .6, earlier first).
-        assert_eq!(largest_remainder(6, &[0.1, 0.6, 0.3]).unwrap(), [1, 3, 2]);
-        assert_eq!(largest_remainder(3, &[0.0, 0.0]), None);
-    }
-
-    #[test]
-    fn rollout_spreads_start_weeks() {
-        let p = Placement {
-            name: "p".into(),
-            strategy: Strategy::Explicit,
-            candidates: vec![],
-            kubes_per_region: vec![3, 1],
-            start_week: 2,
-            rollout_weeks: 6,
-        };
-        // j * 6 / 4 = 0, 1.5, 3, 4.5 -> 0, 1, 3, 4; plus start week 2.
-        assert_eq!(p.start_weeks(), [2, 3, 5, 6]);
-    }
 }

@@ -9,10 +9,11 @@
 //! streams, turn the bits into normals (a Box-Muller pair every other week, the second
 //! kept for the next week), update the transitory shocks and take their exponentials,
 //! then income, smoothing, the line and graduation. Each KUBE's payout share is first
-//! spread into per-household scratch so that the main loop reads only contiguous arrays. On x86-64 machines with AVX2 the same code is also
-//! compiled for 8-lane registers and chosen at run time; both builds use the same IEEE
-//! operations in the same order (Rust never fuses a multiply and an add on its own), so
-//! their results are identical bit for bit (tested below).
+//! spread into per-household scratch so that the main loop reads only contiguous arrays.
+//! On x86-64 machines with AVX2 the same code is also compiled for 8-lane registers and
+//! chosen at run time (the `multiversion` crate checks the CPU once); both builds use the
+//! same IEEE operations in the same order (Rust never fuses a multiply and an add on its
+//! own), so their results are identical bit for bit (tested below).
 
 use rayon::prelude::*;
 
@@ -22,6 +23,7 @@ use super::rng::xoshiro_next_into;
 use super::state::{Households, NOT_GRADUATED};
 use crate::model::household;
 use crate::stats::{BandTally, Bands};
+use multiversion::multiversion;
 
 /// KUBE per chunk of the household pass.
 pub const CHUNK_KUBES: usize = 256;
@@ -171,20 +173,10 @@ struct Chunk<'a> {
     income_pc_month: &'a mut [f64],
 }
 
-/// Runs one chunk's week with the widest SIMD registers the machine has.
+/// Runs one chunk's week with the widest SIMD registers the machine has: [`chunk_week`]
+/// compiled twice, portable and AVX2, and picked at run time.
+#[multiversion(targets("x86_64+avx2"))]
 fn run_chunk(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u64, u64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { chunk_week_avx2(c, s, tally, w) };
-    }
-    chunk_week(c, s, tally, w)
-}
-
-/// [`chunk_week`] compiled for AVX2 (same operations, wider registers).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn chunk_week_avx2(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u64, u64) {
     chunk_week(c, s, tally, w)
 }
 
@@ -293,9 +285,9 @@ mod tests {
     type Weeks = (Households, HouseholdLuck, Vec<Vec<f64>>, Vec<Vec<f32>>);
 
     /// `kubes` KUBE (at most 256: one chunk) of 7 members starting over the first weeks,
-    /// for `weeks` weeks, with income shocks of rho 0.9 and sigma 0.3; `avx2` picks the
-    /// kernel's build.
-    fn run_weeks(avx2: bool, kubes: usize, weeks: usize) -> Weeks {
+    /// for `weeks` weeks, with income shocks of rho 0.9 and sigma 0.3; `dispatched` runs
+    /// the build the machine picks (AVX2 where it has it), else the portable one.
+    fn run_weeks(dispatched: bool, kubes: usize, weeks: usize) -> Weeks {
         let m = 7;
         let n = kubes * m;
         let people: Vec<f64> = (0..n).map(|h| 1.0 + (h % 4) as f64).collect();
@@ -355,12 +347,8 @@ mod tests {
                 spare_normal: &mut luck.spare_normal,
                 income_pc_month: &mut income,
             };
-            if avx2 {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: only called when the caller has checked for AVX2.
-                unsafe {
-                    chunk_week_avx2(c, &mut scratch, &mut tally, &w)
-                };
+            if dispatched {
+                run_chunk(c, &mut scratch, &mut tally, &w);
             } else {
                 chunk_week(c, &mut scratch, &mut tally, &w);
             }

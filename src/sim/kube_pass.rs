@@ -13,9 +13,9 @@ use super::luck::{self, KubeLuck};
 use super::run::{Draws, Layout};
 use super::state::Kubes;
 use crate::data::CurvePoint;
-use crate::metrics::program_weekly as pw;
 use crate::model::flock::{self, Status, WeekPrices};
-use crate::scenario::Scenario;
+use crate::model::{Design, World};
+use crate::results::metrics::program_weekly as pw;
 
 /// KUBE per block. A KUBE's state is a score of arrays; blocks of 1,024 make each array's
 /// run long enough (8 KiB of f64) for the hardware prefetcher to stream it, which blocks of
@@ -29,7 +29,9 @@ const MAX_LAY_RATE: f64 = 0.98;
 
 /// What a KUBE's week depends on besides its own state.
 pub struct Context<'a> {
-    pub s: &'a Scenario,
+    pub world: &'a World,
+    /// The placement's design (`None`: the baseline, which has no KUBE and no blocks).
+    pub design: Option<&'a Design>,
     pub t: usize,
     pub food_index: f64,
     /// Stochastic mode: whole pullets when restocking.
@@ -56,7 +58,7 @@ pub struct Block {
 }
 
 /// Cuts a placement's KUBE into blocks and draws each block's luck (stochastic mode).
-pub fn blocks(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> Vec<Block> {
+pub fn blocks(world: &World, layout: &Layout, draws: Option<&Draws>) -> Vec<Block> {
     let n = layout.keys.len();
     (0..n.div_ceil(BLOCK_KUBES))
         .into_par_iter()
@@ -66,12 +68,19 @@ pub fn blocks(s: &Scenario, layout: &Layout, draws: Option<&Draws>) -> Vec<Block
                 layout.kubes.region[range.clone()].to_vec(),
                 layout.kubes.start_week[range.clone()].to_vec(),
             );
-            let luck = draws
-                .map(|d| KubeLuck::draw(s, d.replicate, &s.regions, &layout.keys[range.clone()]));
+            let luck = draws.map(|d| {
+                KubeLuck::draw(
+                    &world.stochastic,
+                    d.seed,
+                    d.replicate,
+                    &world.regions,
+                    &layout.keys[range.clone()],
+                )
+            });
             Block {
                 first: range.start,
                 severity: vec![0.0; range.len()],
-                supply_kg: vec![0.0; s.regions.len()],
+                supply_kg: vec![0.0; world.regions.len()],
                 flows: [0.0; pw::NAMES.len()],
                 program_cost_rp: 0.0,
                 started: 0,
@@ -100,12 +109,17 @@ pub fn flatten(blocks: Vec<Block>) -> (Kubes, Option<KubeLuck>) {
 
 /// The curve point a KUBE lays at this week, with stochastic management and outbreaks:
 /// hen-day x production factor x management, capped at 0.98, cut during an outbreak.
-fn stochastic_curve(curve: CurvePoint, s: &Scenario, luck: &KubeLuck, k: usize) -> CurvePoint {
-    let p = &s.params;
-    let mut lay =
-        (curve.hen_day * p.flock.production_factor * luck.production_factor[k]).min(MAX_LAY_RATE);
+fn stochastic_curve(
+    curve: CurvePoint,
+    c: &Context,
+    design: &Design,
+    luck: &KubeLuck,
+    k: usize,
+) -> CurvePoint {
+    let mut lay = (curve.hen_day * design.flock.production_factor * luck.production_factor[k])
+        .min(MAX_LAY_RATE);
     if luck.outbreak_weeks_left[k] > 0 {
-        lay *= 1.0 - p.stochastic.outbreak_production_drop;
+        lay *= 1.0 - c.world.stochastic.outbreak_production_drop;
     }
     CurvePoint {
         hen_day: lay,
@@ -116,7 +130,8 @@ fn stochastic_curve(curve: CurvePoint, s: &Scenario, luck: &KubeLuck, k: usize) 
 impl Block {
     /// Start of week (start, restock or close), outbreaks, and the eggs laid.
     pub fn begin(&mut self, c: &Context) {
-        let (s, p, sp) = (c.s, &c.s.params, &c.s.params.stochastic);
+        let p = c.design.expect("only placements have KUBE blocks");
+        let sp = &c.world.stochastic;
         let week = c.t as u32;
         self.supply_kg.fill(0.0);
         self.program_cost_rp = 0.0;
@@ -140,7 +155,7 @@ impl Block {
             }
             self.kubes.total_restock_rp[k] += start.restock_cost_rp;
             self.kubes.payout_rp[k] = start.closing_payout_rp;
-            let mut curve = s.breed.at(kube.age_weeks);
+            let mut curve = p.breed.at(kube.age_weeks);
             let mut production_factor = p.flock.production_factor;
             if let (Some(luck), Some(d)) = (self.luck.as_mut(), c.draws) {
                 if start.restock_hens > 0.0 {
@@ -166,7 +181,7 @@ impl Block {
                         &mut luck.severity_rng[k],
                     );
                 }
-                curve = stochastic_curve(curve, s, luck, k);
+                curve = stochastic_curve(curve, c, p, luck, k);
                 production_factor = 1.0;
             }
             if kube.status == Status::Active && kube.hens > 0.0 {
@@ -179,14 +194,14 @@ impl Block {
 
     /// Sales, costs, deaths, culling, payouts and failure of the active KUBE.
     pub fn settle(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
-        let (s, p) = (c.s, &c.s.params);
+        let p = c.design.expect("only placements have KUBE blocks");
         self.flows = [0.0; pw::NAMES.len()];
         self.program_cost_rp = 0.0;
         for k in 0..self.kubes.len() {
             let mut kube = self.kubes.get(k);
             if kube.status == Status::Active {
                 let r = self.kubes.region[k].index();
-                let curve = s.breed.at(kube.age_weeks);
+                let curve = p.breed.at(kube.age_weeks);
                 let (production, survivors) = match self.luck.as_mut() {
                     None => (
                         flock::produce(kube.hens, curve, p.flock.production_factor),
@@ -197,7 +212,7 @@ impl Block {
                         ),
                     ),
                     Some(luck) => {
-                        let laying = stochastic_curve(curve, s, luck, k);
+                        let laying = stochastic_curve(curve, c, p, luck, k);
                         let death_rate = (curve.weekly_mortality
                             * p.flock.mortality_factor
                             * luck.mortality_factor[k])
@@ -213,7 +228,7 @@ impl Block {
                 };
                 let prices = WeekPrices {
                     egg_rp_per_kg: price_rp_per_kg[r],
-                    farmgate_share: p.market.farmgate_share,
+                    farmgate_share: c.world.market.farmgate_share,
                     feed_rp_per_kg: feed_rp_per_kg[r],
                     food_index: c.food_index,
                 };

@@ -12,8 +12,8 @@ use rand_pcg::Pcg64;
 
 use super::rng::{Entity, IncomeStreams, Kind, stream};
 use crate::data::Regions;
-use crate::scenario::Scenario;
-use crate::scenario::params::StochasticParams;
+use crate::model::World;
+use crate::model::params::StochasticParams;
 
 /// A replicate's market and disease shocks, shared by all its placements.
 #[derive(Debug, Clone)]
@@ -74,14 +74,14 @@ pub fn waves(p: &StochasticParams, weeks: usize, rng: &mut Pcg64) -> Vec<bool> {
 }
 
 impl Shocks {
-    pub fn draw(s: &Scenario, replicate: u32) -> Shocks {
-        let weeks = s.weeks as usize;
-        let p = &s.params.stochastic;
-        let mut prices = stream(s.seed, replicate, Kind::Prices, Entity::Replicate);
+    pub fn draw(world: &World, seed: u64, replicate: u32) -> Shocks {
+        let weeks = world.weeks as usize;
+        let p = &world.stochastic;
+        let mut prices = stream(seed, replicate, Kind::Prices, Entity::Replicate);
         let (x, z) = price_deviations(p, weeks, &mut prices);
-        let mut wave = Array2::from_elem((weeks, s.regions.len()), false);
-        for (r, region) in s.regions.regions.iter().enumerate() {
-            let mut rng = stream(s.seed, replicate, Kind::Waves, Entity::Region(&region.code));
+        let mut wave = Array2::from_elem((weeks, world.regions.len()), false);
+        for (r, region) in world.regions.regions.iter().enumerate() {
+            let mut rng = stream(seed, replicate, Kind::Waves, Entity::Region(&region.code));
             for (t, active) in waves(p, weeks, &mut rng).into_iter().enumerate() {
                 wave[[t, r]] = active;
             }
@@ -130,32 +130,41 @@ pub fn binomial(hens: f64, p: f64, rng: &mut Pcg64) -> f64 {
         }
         x
     } else {
-        Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+        Binomial::new(n, p)
+            .expect("0 < p <= 0.5 here, so the distribution exists")
+            .sample(rng)
     };
     (if flip { n - x } else { x }) as f64
 }
 
-/// The share of hens an outbreak kills: Beta with the given mean and concentration.
+/// The share of hens an outbreak kills: Beta with the given mean and concentration
+/// (validated: the mean a share, the concentration above 0).
+///
+/// A Beta whose first (second) parameter is below the smallest normal number puts all its
+/// mass at 0 (1): a mean of 0 or 1, or a mean so close to either that its parameter
+/// underflows, is that point mass.
 pub fn outbreak_severity(mean: f64, concentration: f64, rng: &mut Pcg64) -> f64 {
-    if mean <= 0.0 {
+    let (a, b) = (mean * concentration, (1.0 - mean) * concentration);
+    if a < f64::MIN_POSITIVE {
         return 0.0;
     }
-    if mean >= 1.0 {
+    if b < f64::MIN_POSITIVE {
         return 1.0;
     }
-    match Beta::new(mean * concentration, (1.0 - mean) * concentration) {
-        Ok(d) => d.sample(rng),
-        Err(_) => mean,
-    }
+    Beta::new(a, b)
+        .expect("both parameters are finite and positive, so the distribution exists")
+        .sample(rng)
 }
 
-/// A household's size: `1 + Poisson(n_r - 1)`.
+/// A household's size: `1 + Poisson(n_r - 1)` (validated: `n_r` from 1 to 50).
 pub fn household_size(mean_size: f64, rng: &mut Pcg64) -> f64 {
     let lambda = mean_size - 1.0;
-    let extra: f64 = match Poisson::new(lambda) {
-        Ok(d) => d.sample(rng),
-        Err(_) => 0.0, // lambda = 0: every household has one person
-    };
+    if lambda <= 0.0 {
+        return 1.0; // a mean of one person leaves no room for more
+    }
+    let extra: f64 = Poisson::new(lambda)
+        .expect("0 < lambda <= 49, so the distribution exists")
+        .sample(rng);
     1.0 + extra
 }
 
@@ -194,25 +203,25 @@ impl KubeLuck {
 
     /// `keys[k]` is KUBE k's (region index, index within region).
     pub fn draw(
-        s: &Scenario,
+        p: &StochasticParams,
+        seed: u64,
         replicate: u32,
         regions: &Regions,
         keys: &[(usize, u32)],
     ) -> KubeLuck {
-        let p = &s.params.stochastic;
         let entity = |&(r, index): &(usize, u32)| Entity::Kube {
             region: &regions.regions[r].code,
             index,
         };
         let rngs = |kind: Kind| -> Vec<Pcg64> {
             keys.iter()
-                .map(|k| stream(s.seed, replicate, kind, entity(k)))
+                .map(|k| stream(seed, replicate, kind, entity(k)))
                 .collect()
         };
         let mut production_factor = Vec::with_capacity(keys.len());
         let mut mortality_factor = Vec::with_capacity(keys.len());
         for key in keys {
-            let mut rng = stream(s.seed, replicate, Kind::Management, entity(key));
+            let mut rng = stream(seed, replicate, Kind::Management, entity(key));
             production_factor.push(mean_one_lognormal(p.management_sigma_production, &mut rng));
             mortality_factor.push(mean_one_lognormal(p.management_sigma_mortality, &mut rng));
         }
@@ -262,7 +271,7 @@ mod tests {
             &crate::scenario::Overrides::default(),
         )
         .unwrap();
-        s.params.stochastic
+        s.world.stochastic
     }
 
     fn variance(x: &[f64]) -> f64 {

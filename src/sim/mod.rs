@@ -1,9 +1,10 @@
 //! The simulation: state, the weekly loop, random streams, and running every placement of
 //! a scenario over its replicates.
 //!
-//! Core code: no IO, no clap, no files. Work is spread over rayon's current pool; every run
-//! is sequential inside and results are reassembled in index order, so outputs are
-//! identical for any thread count.
+//! Core code: no IO, no clap, no files, no scenario: the engine takes the [`World`], the
+//! [`Placement`]s and the [`Ensemble`] settings. Work is spread over rayon's current pool;
+//! every run is sequential inside and results are reassembled in index order, so outputs
+//! are identical for any thread count.
 
 pub mod cancel;
 pub mod households;
@@ -18,15 +19,47 @@ pub mod state;
 
 use rayon::prelude::*;
 
-pub use outcome::{PlacementResult, ReplicateOutput};
+use crate::model::{Placement, World};
+pub use crate::results::BASELINE;
+use crate::results::{PlacementResult, ReplicateOutput, summarise};
+use luck::Shocks;
 pub use path::Path;
 pub use run::{Draws, Run, simulate};
 
-use crate::scenario::{Mode, Scenario};
-use luck::Shocks;
+/// Deterministic (MODEL.md 4) or stochastic (MODEL.md 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Deterministic,
+    Stochastic,
+}
 
-/// The name of the run without any KUBE, present in every output.
-pub const BASELINE: &str = "baseline";
+impl Mode {
+    pub const WORDS: &[&str] = &["deterministic", "stochastic"];
+
+    pub fn name(self) -> &'static str {
+        Self::WORDS[self as usize]
+    }
+}
+
+/// How a scenario is run: the mode, the seed and the number of replicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ensemble {
+    pub mode: Mode,
+    pub seed: u64,
+    /// Replicates asked for (stochastic mode; deterministic mode runs one).
+    pub replicates: u32,
+}
+
+impl Ensemble {
+    /// Replicates actually run: one in deterministic mode.
+    pub fn runs(&self) -> u32 {
+        match self.mode {
+            Mode::Deterministic => 1,
+            Mode::Stochastic => self.replicates,
+        }
+    }
+}
 
 /// Told how far a run has come; the app draws a progress bar with it.
 pub trait Progress: Sync {
@@ -40,33 +73,27 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// Everything a scenario run produced: the baseline first, then each placement.
-#[derive(Debug, Clone)]
-pub struct Results {
-    pub placements: Vec<PlacementResult>,
-}
-
-/// Replicates a scenario runs: one in deterministic mode.
-pub fn replicates(s: &Scenario) -> u32 {
-    match s.mode {
-        Mode::Deterministic => 1,
-        Mode::Stochastic => s.replicates,
-    }
-}
-
 /// One replicate of one job (`None`: the baseline) against the same replicate's baseline.
-pub fn replicate(s: &Scenario, path: &Path, placement: Option<usize>, rep: u32) -> ReplicateOutput {
-    let shocks = (s.mode == Mode::Stochastic).then(|| Shocks::draw(s, rep));
+pub fn replicate(
+    world: &World,
+    ensemble: &Ensemble,
+    path: &Path,
+    placement: Option<&Placement>,
+    rep: u32,
+) -> ReplicateOutput {
+    let shocks =
+        (ensemble.mode == Mode::Stochastic).then(|| Shocks::draw(world, ensemble.seed, rep));
     let draws = shocks.as_ref().map(|shocks| Draws {
+        seed: ensemble.seed,
         replicate: rep,
         shocks,
     });
-    let baseline = simulate(s, path, None, draws.as_ref());
+    let baseline = simulate(world, path, None, draws.as_ref());
     match placement {
-        None => ReplicateOutput::new(s, &baseline, &baseline),
-        Some(i) => {
-            let run = simulate(s, path, Some(&s.placements[i]), draws.as_ref());
-            ReplicateOutput::new(s, &baseline, &run)
+        None => outcome::replicate_output(world, &baseline, &baseline),
+        Some(p) => {
+            let run = simulate(world, path, Some(p), draws.as_ref());
+            outcome::replicate_output(world, &baseline, &run)
         }
     }
 }
@@ -76,60 +103,67 @@ pub fn replicate(s: &Scenario, path: &Path, placement: Option<usize>, rep: u32) 
 /// outputs can be written while the next placement runs and memory stays bounded by one
 /// placement's replicates.
 pub fn run_scenario_with<E>(
-    s: &Scenario,
+    world: &World,
+    ensemble: &Ensemble,
+    placements: &[Placement],
     progress: &dyn Progress,
     mut sink: impl FnMut(PlacementResult) -> Result<(), E>,
 ) -> Result<(), E> {
-    let path = Path::new(s);
-    let reps = replicates(s);
-    let jobs: Vec<Option<usize>> = std::iter::once(None)
-        .chain((0..s.placements.len()).map(Some))
+    let path = Path::new(world);
+    let reps = ensemble.runs();
+    let jobs: Vec<Option<&Placement>> = std::iter::once(None)
+        .chain(placements.iter().map(Some))
         .collect();
-    let name = |job: Option<usize>| job.map_or(BASELINE, |i| s.placements[i].name.as_str());
+    fn name(job: Option<&Placement>) -> &str {
+        job.map_or(BASELINE, |p| p.name.as_str())
+    }
     progress.start(jobs.len() as u64 * u64::from(reps));
+    let run = |job: Option<&Placement>, rep: u32| {
+        // After a stop request each run returns at once (its weekly loop checks); the
+        // caller discards the results.
+        let out = replicate(world, ensemble, &path, job, rep);
+        progress.advance();
+        out
+    };
     if reps == 1 {
-        // One replicate: the placements themselves are the parallel work.
-        let outputs: Vec<ReplicateOutput> = jobs
-            .par_iter()
-            .map(|&job| {
-                let out = replicate(s, &path, job, 0);
-                progress.advance();
-                out
-            })
-            .collect();
-        for (&job, out) in jobs.iter().zip(outputs) {
-            sink(outcome::summarise(name(job), std::slice::from_ref(&out)))?;
-        }
-    } else {
-        for &job in &jobs {
-            let outputs: Vec<ReplicateOutput> = (0..reps)
-                .into_par_iter()
-                .map(|rep| {
-                    // After a stop request each run returns at once (its weekly loop checks);
-                    // the caller discards the results.
-                    let out = replicate(s, &path, job, rep);
-                    progress.advance();
-                    out
-                })
-                .collect();
+        // One replicate: placements are the parallel work, as many at a time as there are
+        // threads, so memory holds one placement per thread.
+        for window in jobs.chunks(rayon::current_num_threads().max(1)) {
+            let outputs: Vec<ReplicateOutput> = window.par_iter().map(|&job| run(job, 0)).collect();
             if cancel::requested() {
-                break;
+                return Ok(());
             }
-            sink(outcome::summarise(name(job), &outputs))?;
+            for (&job, out) in window.iter().zip(outputs) {
+                sink(summarise(name(job), std::slice::from_ref(&out)))?;
+            }
         }
+        return Ok(());
+    }
+    for &job in &jobs {
+        let outputs: Vec<ReplicateOutput> =
+            (0..reps).into_par_iter().map(|rep| run(job, rep)).collect();
+        if cancel::requested() {
+            break;
+        }
+        sink(summarise(name(job), &outputs))?;
     }
     Ok(())
 }
 
 /// Runs a scenario and keeps every result in memory (tests, small scenarios).
-pub fn run_scenario(s: &Scenario) -> Results {
-    let mut placements = Vec::new();
-    let collected: Result<(), std::convert::Infallible> = run_scenario_with(s, &Quiet, |p| {
-        placements.push(p);
-        Ok(())
-    });
+pub fn run_scenario(
+    world: &World,
+    ensemble: &Ensemble,
+    placements: &[Placement],
+) -> Vec<PlacementResult> {
+    let mut results = Vec::new();
+    let collected: Result<(), std::convert::Infallible> =
+        run_scenario_with(world, ensemble, placements, &Quiet, |p| {
+            results.push(p);
+            Ok(())
+        });
     match collected {
-        Ok(()) => Results { placements },
+        Ok(()) => results,
         Err(never) => match never {},
     }
 }

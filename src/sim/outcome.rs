@@ -1,32 +1,20 @@
 //! From runs to the metrics of MODEL.md section 6, each placement against the baseline.
 
-use ndarray::{Array2, Array3};
+use ndarray::Array2;
 
 use super::run::Run;
-use crate::metrics::{ratio, region_summary as rs, region_weekly as rw, summary as sm};
-use crate::scenario::Scenario;
-use crate::stats::{Stat, quantile_sorted};
-
-/// One placement's outputs, summarised over replicates.
-#[derive(Debug, Clone)]
-pub struct PlacementResult {
-    pub name: String,
-    /// Metrics of [`crate::metrics::summary`].
-    pub summary: Vec<Stat>,
-    /// `[region, metric]` of [`crate::metrics::region_summary`].
-    pub region_summary: Array2<Stat>,
-    /// `[week, region, metric]` of [`crate::metrics::region_weekly`].
-    pub region_weekly: Array3<Stat>,
-    /// `[week, metric]` of [`crate::metrics::program_weekly`].
-    pub program_weekly: Array2<Stat>,
-}
+use crate::model::World;
+use crate::results::ReplicateOutput;
+use crate::results::metrics::{ratio, region_summary as rs, region_weekly as rw, summary as sm};
+use crate::stats::quantile_sorted;
 
 /// Summary metrics of one run against the baseline run (NaN where undefined).
-pub fn summary_metrics(s: &Scenario, baseline: &Run, run: &Run) -> Vec<f64> {
+pub fn summary_metrics(world: &World, baseline: &Run, run: &Run) -> Vec<f64> {
     let t = &run.totals;
-    let members = f64::from(s.params.kube.members);
+    let regions = &world.regions;
+    let members = f64::from(t.members);
     let kubes: u64 = t.kubes_per_region.iter().map(|&k| u64::from(k)).sum();
-    let target: Vec<usize> = (0..s.regions.len())
+    let target: Vec<usize> = (0..regions.len())
         .filter(|&r| t.kubes_per_region[r] > 0)
         .collect();
     let weeks = run.region_weekly.shape()[0];
@@ -38,11 +26,11 @@ pub fn summary_metrics(s: &Scenario, baseline: &Run, run: &Run) -> Vec<f64> {
     let mut price_change_weighted = 0.0;
     let mut target_demand_kg = 0.0;
     for week in 0..weeks {
-        for r in 0..s.regions.len() {
+        for r in 0..regions.len() {
             let base = baseline.region_weekly[[week, r, rw::DEFICIT_KG]];
             let reduction = base - run.region_weekly[[week, r, rw::DEFICIT_KG]];
             reduction_kg += reduction;
-            import_saved_rp += reduction * s.regions.regions[r].transport_cost_rp_per_kg;
+            import_saved_rp += reduction * regions.regions[r].transport_cost_rp_per_kg;
         }
         for &r in &target {
             let base = baseline.region_weekly[[week, r, rw::DEFICIT_KG]];
@@ -91,12 +79,13 @@ pub fn summary_metrics(s: &Scenario, baseline: &Run, run: &Run) -> Vec<f64> {
 }
 
 /// Per-region horizon metrics of one run against the baseline run.
-pub fn region_metrics(s: &Scenario, baseline: &Run, run: &Run) -> Array2<f64> {
+pub fn region_metrics(world: &World, baseline: &Run, run: &Run) -> Array2<f64> {
     let t = &run.totals;
     let weeks = run.region_weekly.shape()[0] as f64;
-    let members = u64::from(s.params.kube.members);
-    let mut out = Array2::from_elem((s.regions.len(), rs::NAMES.len()), f64::NAN);
-    for r in 0..s.regions.len() {
+    let members = u64::from(t.members);
+    let n_regions = world.regions.len();
+    let mut out = Array2::from_elem((n_regions, rs::NAMES.len()), f64::NAN);
+    for r in 0..n_regions {
         let series = |metric: usize| run.region_weekly.slice(ndarray::s![.., r, metric]);
         let deficit = series(rw::DEFICIT_KG).sum();
         let base_deficit = baseline
@@ -119,87 +108,12 @@ pub fn region_metrics(s: &Scenario, baseline: &Run, run: &Run) -> Array2<f64> {
     out
 }
 
-/// What one replicate of one placement contributes to the outputs.
-#[derive(Debug, Clone)]
-pub struct ReplicateOutput {
-    pub summary: Vec<f64>,
-    pub region_summary: Array2<f64>,
-    pub region_weekly: Array3<f64>,
-    pub program_weekly: Array2<f64>,
-}
-
-impl ReplicateOutput {
-    /// Reduces a run against the same replicate's baseline run.
-    pub fn new(s: &Scenario, baseline: &Run, run: &Run) -> ReplicateOutput {
-        ReplicateOutput {
-            summary: summary_metrics(s, baseline, run),
-            region_summary: region_metrics(s, baseline, run),
-            region_weekly: run.region_weekly.clone(),
-            program_weekly: run.program_weekly.clone(),
-        }
-    }
-}
-
-/// Mean, p05, p50 and p95 of one value across replicates, over the replicates where it
-/// is defined (NaN where it is defined in none). `buf` is scratch space.
-fn stat(values: impl Iterator<Item = f64>, buf: &mut Vec<f64>) -> Stat {
-    buf.clear();
-    buf.extend(values.filter(|x| !x.is_nan()));
-    if buf.is_empty() {
-        return Stat::single(f64::NAN);
-    }
-    // Summed in replicate order, before sorting: the mean does not depend on scheduling.
-    let mean = buf.iter().sum::<f64>() / buf.len() as f64;
-    buf.sort_by(f64::total_cmp);
-    Stat {
-        mean,
-        p05: quantile_sorted(buf, 0.05),
-        p50: quantile_sorted(buf, 0.5),
-        p95: quantile_sorted(buf, 0.95),
-    }
-}
-
-/// Summarises one placement's replicates (in replicate order) into its outputs.
-pub fn summarise(name: &str, reps: &[ReplicateOutput]) -> PlacementResult {
-    let first = &reps[0];
-    let mut buf = Vec::with_capacity(reps.len());
-    let summary = (0..first.summary.len())
-        .map(|m| stat(reps.iter().map(|r| r.summary[m]), &mut buf))
-        .collect();
-    let region_summary = Array2::from_shape_fn(first.region_summary.dim(), |i| {
-        stat(reps.iter().map(|r| r.region_summary[i]), &mut buf)
-    });
-    let region_weekly = Array3::from_shape_fn(first.region_weekly.dim(), |i| {
-        stat(reps.iter().map(|r| r.region_weekly[i]), &mut buf)
-    });
-    let program_weekly = Array2::from_shape_fn(first.program_weekly.dim(), |i| {
-        stat(reps.iter().map(|r| r.program_weekly[i]), &mut buf)
-    });
-    PlacementResult {
-        name: name.to_string(),
-        summary,
-        region_summary,
-        region_weekly,
-        program_weekly,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stats_skip_undefined_replicates_and_use_type_7() {
-        let mut buf = Vec::new();
-        let s = stat([4.0, f64::NAN, 1.0, 2.0, 3.0].into_iter(), &mut buf);
-        assert_eq!(s.mean, 2.5);
-        // type 7 over 1,2,3,4: p05 at h = 0.15 -> 1.15; p50 at 1.5 -> 2.5; p95 at 2.85 -> 3.85.
-        assert!(
-            (s.p05 - 1.15).abs() < 1e-12
-                && (s.p50 - 2.5).abs() < 1e-12
-                && (s.p95 - 3.85).abs() < 1e-12
-        );
-        assert!(stat([f64::NAN].into_iter(), &mut buf).mean.is_nan());
-        assert_eq!(stat([7.0].into_iter(), &mut buf), Stat::single(7.0));
+/// Reduces a run against the same replicate's baseline run.
+pub fn replicate_output(world: &World, baseline: &Run, run: &Run) -> ReplicateOutput {
+    ReplicateOutput {
+        summary: summary_metrics(world, baseline, run),
+        region_summary: region_metrics(world, baseline, run),
+        region_weekly: run.region_weekly.clone(),
+        program_weekly: run.program_weekly.clone(),
     }
 }

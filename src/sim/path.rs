@@ -4,8 +4,7 @@
 use ndarray::Array2;
 
 use crate::model::calendar::Calendar;
-use crate::model::{growth, market};
-use crate::scenario::Scenario;
+use crate::model::{World, growth, market};
 
 /// Exogenous weekly paths, shared by the baseline and every placement.
 #[derive(Debug, Clone)]
@@ -19,7 +18,7 @@ pub struct Path {
     pub feed_rp_per_kg: Array2<f64>,
     /// `P_hub(t)`.
     pub hub_egg_rp_per_kg: Vec<f64>,
-    /// `(1 + food_inflation)^(t/52)`.
+    /// `(1 + food_inflation)^(t/52)`, the price index `g(t)`.
     pub food_index: Vec<f64>,
     /// `(1 + feed_inflation)^(t/52)`.
     pub feed_index: Vec<f64>,
@@ -32,12 +31,12 @@ pub struct Path {
 }
 
 impl Path {
-    pub fn new(s: &Scenario) -> Path {
-        let weeks = s.weeks as usize;
-        let calendar = Calendar::new(s.start_date, s.weeks);
-        let m = &s.params.market;
-        let h = &s.params.household;
-        let regions = &s.regions.regions;
+    pub fn new(world: &World) -> Path {
+        let weeks = world.weeks as usize;
+        let calendar = world.calendar();
+        let m = &world.market;
+        let h = &world.household;
+        let regions = &world.regions.regions;
         let season = |t: usize, table: &[f64; 12]| table[calendar.month(t as u32)];
         let demand_kg = Array2::from_shape_fn((weeks, regions.len()), |(t, r)| {
             market::demand_kg(&regions[r], t as f64, season(t, &m.demand_season))
@@ -62,7 +61,7 @@ impl Path {
             income_index: index(h.income_growth),
             poverty_line_index: index(h.poverty_line_growth),
             discount: (0..=weeks)
-                .map(|t| growth(s.params.program.discount_rate, -(t as f64)))
+                .map(|t| growth(world.discount_rate, -(t as f64)))
                 .collect(),
             calendar,
             demand_kg,

@@ -19,14 +19,14 @@ use super::path::Path;
 use super::rng::{Entity, IncomeStreams, Kind, lane_seed, stream};
 use super::state::{Households, Kubes, NOT_GRADUATED};
 use crate::data::RegionId;
-use crate::metrics::{program_weekly as pw, ratio, region_weekly as rw};
 use crate::model::flock::Status;
-use crate::model::{household, market};
-use crate::scenario::{Placement, Scenario};
+use crate::model::{Design, Placement, World, household, market};
+use crate::results::metrics::{program_weekly as pw, ratio, region_weekly as rw};
 use crate::stats::Bands;
 
 /// What stochastic mode needs to draw one replicate.
 pub struct Draws<'a> {
+    pub seed: u64,
     pub replicate: u32,
     pub shocks: &'a Shocks,
 }
@@ -34,6 +34,8 @@ pub struct Draws<'a> {
 /// Horizon totals of one run, the raw material of `summary.csv` and `region_summary.csv`.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
+    /// Member households per KUBE.
+    pub members: u32,
     pub kubes_per_region: Vec<u32>,
     pub started_households_per_region: Vec<u64>,
     pub graduated_per_region: Vec<u64>,
@@ -78,10 +80,10 @@ pub struct Layout {
 }
 
 /// Numbers a placement's KUBE region by region, with their start weeks.
-pub fn place(s: &Scenario, placement: Option<&Placement>) -> Layout {
+pub fn place(world: &World, placement: Option<&Placement>) -> Layout {
     let Some(p) = placement else {
         return Layout {
-            kubes_per_region: vec![0; s.regions.len()],
+            kubes_per_region: vec![0; world.regions.len()],
             kubes: Kubes::new(Vec::new(), Vec::new()),
             keys: Vec::new(),
         };
@@ -101,12 +103,12 @@ pub fn place(s: &Scenario, placement: Option<&Placement>) -> Layout {
 }
 
 fn init_households(
-    s: &Scenario,
+    world: &World,
+    members: u32,
     layout: &Layout,
     draws: Option<&Draws>,
 ) -> (Households, HouseholdLuck) {
-    let members = s.params.kube.members;
-    let h = &s.params.household;
+    let h = &world.household;
     let sigma = h.income_dispersion_sigma;
     let spread: Vec<f64> = (0..members)
         .map(|i| household::spread_factor(sigma, i, members))
@@ -126,7 +128,7 @@ fn init_households(
     )
         .into_par_iter()
         .for_each(|(baseline, people, line_month, seeds, &(r, index))| {
-            let region = &s.regions.regions[r];
+            let region = &world.regions.regions[r];
             let line = region.poverty_line_rp_per_capita_month;
             for member in 0..m {
                 let entity = Entity::Household {
@@ -136,8 +138,8 @@ fn init_households(
                 };
                 let (size, spread) = match draws {
                     Some(d) => {
-                        seeds[member] = lane_seed(s.seed, d.replicate, Kind::IncomeShocks, entity);
-                        let mut rng = stream(s.seed, d.replicate, Kind::Household, entity);
+                        seeds[member] = lane_seed(d.seed, d.replicate, Kind::IncomeShocks, entity);
+                        let mut rng = stream(d.seed, d.replicate, Kind::Household, entity);
                         let size = luck::household_size(region.poor_household_size, &mut rng);
                         let u: f64 = sigma * rng.sample::<f64, _>(StandardNormal);
                         (size, (u - sigma * sigma / 2.0).exp())
@@ -167,7 +169,9 @@ fn init_households(
 
 /// The KUBE side of a week: start of week and eggs, the market, settlement.
 struct KubeSide<'a> {
-    s: &'a Scenario,
+    world: &'a World,
+    /// `None` for the baseline, which has no KUBE.
+    design: Option<&'a Design>,
     path: &'a Path,
     draws: Option<&'a Draws<'a>>,
     blocks: Vec<kube_pass::Block>,
@@ -188,7 +192,7 @@ impl KubeSide<'_> {
     /// Week t's KUBE passes and market; writes each KUBE's payout to `payout_rp` and
     /// returns the week's flows and the households started by then.
     fn week(&mut self, t: usize, payout_rp: &mut [f64]) -> ([f64; pw::NAMES.len()], u64) {
-        let (s, path, p) = (self.s, self.path, &self.s.params);
+        let (world, path) = (self.world, self.path);
         let draws = self.draws;
         let food_index = path.food_index[t];
         let discount = path.discount[t];
@@ -197,7 +201,8 @@ impl KubeSide<'_> {
         // 1. Start of week, outbreaks, and eggs laid: K_r(t), block by block in parallel,
         // summed in block order.
         let ctx = kube_pass::Context {
-            s,
+            world,
+            design: self.design,
             t,
             food_index,
             whole_hens: self.whole_hens,
@@ -220,7 +225,7 @@ impl KubeSide<'_> {
             Some(d) => (d.shocks.egg_price_factor[t], d.shocks.feed_price_factor[t]),
             None => (1.0, 1.0),
         };
-        for (r, region) in s.regions.regions.iter().enumerate() {
+        for (r, region) in world.regions.regions.iter().enumerate() {
             let demand = path.demand_kg[[t, r]];
             let baseline = path.baseline_supply_kg[[t, r]];
             let supply = baseline + self.kube_supply_kg[r];
@@ -230,13 +235,13 @@ impl KubeSide<'_> {
                 hub,
                 region.transport_cost_rp_per_kg,
                 x,
-                p.market.price_band_width,
+                world.market.price_band_width,
             );
             self.price_rp_per_kg[r] = price;
             self.feed_rp_per_kg[r] = match draws {
                 None => path.feed_rp_per_kg[[t, r]],
                 Some(_) => {
-                    (p.market.hub_feed_price_rp_per_kg * feed_shock
+                    (world.market.hub_feed_price_rp_per_kg * feed_shock
                         + region.feed_transport_rp_per_kg)
                         * path.feed_index[t]
                 }
@@ -274,7 +279,7 @@ impl KubeSide<'_> {
 
 /// The household side of a week: income, smoothing, the line, graduation, quantiles.
 struct HouseholdSide<'a> {
-    s: &'a Scenario,
+    world: &'a World,
     path: &'a Path,
     stochastic: bool,
     households: Households,
@@ -294,18 +299,18 @@ impl HouseholdSide<'_> {
     /// Week t's household pass, given the week's payouts and the households started by
     /// then; fills in the household entries of the week's `flows`.
     fn week(&mut self, t: usize, payout_rp: &[f64], started: u64, flows: &mut [f64]) {
-        let p = &self.s.params;
+        let w = self.world;
         let week_inputs = households::Week {
             t,
             income_index: self.path.income_index[t],
             line_index: self.path.poverty_line_index[t],
-            threshold: p.household.graduation_threshold,
+            threshold: w.household.graduation_threshold,
             alpha: self.alpha,
-            graduation_weeks: p.household.graduation_weeks,
+            graduation_weeks: w.household.graduation_weeks,
             members: self.members,
             stochastic: self.stochastic,
-            income_rho: p.stochastic.income_rho as f32,
-            income_sigma: p.stochastic.income_sigma as f32,
+            income_rho: w.stochastic.income_rho as f32,
+            income_sigma: w.stochastic.income_sigma as f32,
             start_week: &self.start_week,
             payout_rp,
             bands: &self.bands,
@@ -339,30 +344,34 @@ impl HouseholdSide<'_> {
 /// t + 1's KUBE passes and market (payouts in two alternating buffers). Each side keeps
 /// its own order, so the results are those of running them one after the other.
 pub fn simulate(
-    s: &Scenario,
+    world: &World,
     path: &Path,
     placement: Option<&Placement>,
     draws: Option<&Draws>,
 ) -> Run {
-    let weeks = s.weeks as usize;
-    let n_regions = s.regions.len();
-    let p = &s.params;
-    let members = p.kube.members as usize;
-    let layout = place(s, placement);
-    let (households, household_luck) = init_households(s, &layout, draws);
+    let weeks = world.weeks as usize;
+    let n_regions = world.regions.len();
+    // The baseline has no KUBE, hence no design and no households.
+    let design = placement.map(|p| &p.design);
+    let members = design.map_or(1, |d| d.kube.members);
+    let layout = place(world, placement);
+    let (households, household_luck) = init_households(world, members, &layout, draws);
+    let members = members as usize;
     let n_kubes = layout.keys.len();
-    let blocks = kube_pass::blocks(s, &layout, draws);
+    let blocks = kube_pass::blocks(world, &layout, draws);
     let n_households = households.len();
     let mut kube = KubeSide {
-        s,
+        world,
+        design,
         path,
         draws,
         blocks,
         whole_hens: draws.is_some(),
-        h0: f64::from(p.flock.hens_per_kube),
+        h0: design.map_or(0.0, |d| f64::from(d.flock.hens_per_kube)),
         members,
         region_weekly: Array3::<f64>::zeros((weeks, n_regions, rw::NAMES.len())),
         totals: Totals {
+            members: members as u32,
             kubes_per_region: layout.kubes_per_region,
             started_households_per_region: vec![0; n_regions],
             graduated_per_region: vec![0; n_regions],
@@ -374,13 +383,13 @@ pub fn simulate(
         feed_rp_per_kg: vec![0.0; n_regions],
     };
     let mut hh = HouseholdSide {
-        s,
+        world,
         path,
         stochastic: draws.is_some(),
         households,
         luck: household_luck,
         start_week: layout.kubes.start_week,
-        alpha: household::ema_alpha(p.household.smoothing_weeks),
+        alpha: household::ema_alpha(world.household.smoothing_weeks),
         members,
         graduated: 0,
         income_pc_month: vec![0.0; n_households],
@@ -422,7 +431,7 @@ pub fn simulate(
 
     // Horizon totals.
     let (kubes, luck) = kube_pass::flatten(blocks);
-    let horizon = s.weeks;
+    let horizon = world.weeks;
     let mut participation_weeks: u64 = 0;
     for k in 0..kubes.len() {
         let start = kubes.start_week[k];

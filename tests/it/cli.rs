@@ -155,48 +155,49 @@ fn a_previous_run_is_replaced_but_a_foreign_folder_is_refused() {
 #[test]
 fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    // (text added to a valid scenario, the line it lands on, what the message must say)
+    // (text added to a valid scenario, the line and column it lands on, what the message
+    // must say)
     let cases = [
         (
             "[flock]\nhens_per_kub = 3\n",
-            7,
-            "unknown key `hens_per_kub` (did you mean `hens_per_kube`?)",
+            "7:1",
+            "flock.hens_per_kub: unknown key `hens_per_kub` (did you mean `hens_per_kube`?)",
         ),
         (
             "[kube]\nmembers = -1\n",
-            7,
+            "7:11",
             "kube.members: -1 is out of range",
         ),
         (
             "start_date = \"2020-01-08\"\n",
-            1,
+            "1:14",
             "start_date: 2020-01-08 is a Wed",
         ),
         (
             "[market]\nprice_season = [1,1,1,1,1,1,1,1,1,1,1]\n",
-            7,
+            "7:16",
             "market.price_season: has 11 values",
         ),
         (
             "mode = \"random\"\n",
-            1,
-            "mode: unknown mode \"random\"; expected deterministic or stochastic",
+            "1:8",
+            "mode: unknown value \"random\"; expected one of \"deterministic\", \"stochastic\"",
         ),
         (
             "[market]\nfarmgate_share = nan\n",
-            7,
+            "7:18",
             "market.farmgate_share: NaN is not a finite number",
         ),
-        ("regions = \"missing.csv\"\n", 1, "regions:"),
+        ("regions = \"missing.csv\"\n", "1:11", "regions:"),
         (
             "weeks = 2.5\n",
-            1,
-            "invalid type: floating point `2.5`, expected a whole number",
+            "1:9",
+            "weeks: expected a whole number, found the number 2.5",
         ),
     ];
     let placement =
         "name = \"bad\"\n[[placement]]\nname = \"p\"\nstrategy = \"equal\"\nkubes = 2\n";
-    for (extra, line, want) in cases {
+    for (extra, place, want) in cases {
         let path = tmp.path().join("bad.toml");
         // Top-level keys go before any table; a new table may follow the placement.
         let text = if extra.starts_with('[') {
@@ -205,7 +206,7 @@ fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
             format!("{extra}{placement}")
         };
         fs::write(&path, &text).unwrap();
-        let want = format!("{}:{line}: {want}", path.display());
+        let line = place.split(':').next().unwrap();
         let out = tmp.path().join("out");
         telur()
             .args([
@@ -216,7 +217,14 @@ fn bad_scenarios_exit_2_name_file_line_and_key_and_write_nothing() {
             ])
             .assert()
             .code(2)
-            .stderr(predicate::str::contains(want.clone()))
+            // rustc's layout: the error, where it is, the line itself, a caret under it.
+            .stderr(predicate::str::starts_with(format!("error: {want}")))
+            .stderr(predicate::str::contains(format!(
+                " --> {}:{place}",
+                path.display()
+            )))
+            .stderr(predicate::str::contains(format!("{line} | ")))
+            .stderr(predicate::str::contains("^"))
             .stderr(predicate::str::contains("panicked").not());
         assert!(!out.exists(), "no output for {want}");
     }

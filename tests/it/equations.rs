@@ -5,8 +5,8 @@
 //! days with 60 g eggs, eating 100 g a day and losing 1% a week. Each test writes the
 //! arithmetic out and compares it with what the engine computed.
 
-use telur::metrics::{program_weekly as pw, region_weekly as rw, summary as sm};
 use telur::model::flock::Status;
+use telur::results::metrics::{program_weekly as pw, region_weekly as rw, summary as sm};
 use telur::sim::{Path, Run, outcome, simulate};
 
 use crate::scenario_in;
@@ -80,9 +80,9 @@ fn close(got: f64, want: f64, what: &str) {
 
 fn run(toml: &str) -> (telur::scenario::Scenario, Run, Run) {
     let s = scenario_in("hand", toml);
-    let path = Path::new(&s);
-    let baseline = simulate(&s, &path, None, None);
-    let run = simulate(&s, &path, Some(&s.placements[0]), None);
+    let path = Path::new(&s.world);
+    let baseline = simulate(&s.world, &path, None, None);
+    let run = simulate(&s.world, &path, Some(&s.placements[0]), None);
     (s, baseline, run)
 }
 
@@ -207,7 +207,7 @@ fn market_4_1_growth_seasons_and_export_parity() {
         .replace("food_inflation = 0.0", "food_inflation = 0.1")
         .replace("feed_inflation = 0.0", "feed_inflation = 0.2");
     let s = scenario_in("hand", &toml);
-    let path = Path::new(&s);
+    let path = Path::new(&s.world);
     // Week 2 (2020-01-20, Thursday in January): P_hub = 20,000 x 1.1^(2/52) x 1.5.
     let hub = 20_000.0 * 1.1f64.powf(2.0 / 52.0) * 1.5;
     close(path.hub_egg_rp_per_kg[2], hub, "P_hub");
@@ -416,7 +416,7 @@ fn program_4_5_costs_discounting_and_summary_metrics() {
         .enumerate()
         .map(|(t, p)| p * disc(t as f64))
         .sum();
-    let m = outcome::summary_metrics(&s, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &baseline, &run);
     close(m[sm::PROGRAM_COST_RP], cost, "program cost");
     close(
         m[sm::NPV_PROGRAM_COST_RP],
@@ -572,7 +572,7 @@ fn ambiguity_target_regions_are_those_placed_even_if_no_kube_has_started_yet() {
         "allocation = { \"Testland\" = 1 }\nstart_week = 100",
     );
     let (s, baseline, run) = run(&toml);
-    let m = outcome::summary_metrics(&s, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &baseline, &run);
     close(m[sm::KUBES], 1.0, "placed");
     close(m[sm::DEFICIT_REDUCTION_SHARE], 0.0, "nothing reduced");
     assert!(m[sm::GRADUATED_SHARE].is_nan() && m[sm::KUBES_FAILED_SHARE].is_nan());

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
+use rustix::process::{Pid, Signal, kill_process};
 
 use crate::{data, run_small, telur};
 
@@ -39,10 +40,9 @@ fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     }
 }
 
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: sending a signal to our own child process by its pid.
-    let rc = unsafe { libc::kill(child.id() as i32, sig) };
-    assert_eq!(rc, 0);
+fn signal(child: &Child, sig: Signal) {
+    let pid = Pid::from_child(child);
+    kill_process(pid, sig).expect("our own child process can be signalled");
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn sigint_stops_promptly_removes_the_temporary_folder_and_exits_130() {
         "the run should still be going"
     );
     let sent = Instant::now();
-    signal(&child, libc::SIGINT);
+    signal(&child, Signal::INT);
     let status = wait(&mut child, Duration::from_secs(30));
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -194,7 +194,7 @@ fn sigkill_at_any_moment_leaves_the_previous_complete_output_or_the_new_one() {
 
 fn signal_if_running(child: &mut Child) -> bool {
     if child.try_wait().unwrap().is_none() {
-        signal(child, libc::SIGKILL);
+        signal(child, Signal::KILL);
         true
     } else {
         false
@@ -215,7 +215,7 @@ fn an_unwritable_output_folder_is_a_clear_error_not_a_panic() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "error: cannot create /proc/.telur-out.tmp-",
+            "error: cannot create a temporary folder in /proc",
         ))
         .stderr(predicate::str::contains("panicked").not());
     // A file where a folder should be.

@@ -2,8 +2,8 @@
 //! KUBE cash ledger balances, shares stay within 0..1.
 
 use proptest::prelude::*;
-use telur::metrics::{program_weekly as pw, region_weekly as rw, summary as sm};
 use telur::model::flock::Status;
+use telur::results::metrics::{program_weekly as pw, region_weekly as rw, summary as sm};
 use telur::scenario::{Overrides, Scenario, Source};
 use telur::sim::luck::Shocks;
 use telur::sim::{Draws, Path, outcome, simulate};
@@ -172,17 +172,18 @@ proptest! {
         let placement = &s.placements[0];
         prop_assert_eq!(placement.total_kubes(), u64::from(k.kubes), "allocation sums to the requested count");
 
-        let path = Path::new(&s);
+        let path = Path::new(&s.world);
         // Deterministic mode, or one stochastic replicate: the invariants hold in both.
-        let shocks = k.stochastic.then(|| Shocks::draw(&s, 0));
-        let draws = shocks.as_ref().map(|shocks| Draws { replicate: 0, shocks });
-        let baseline = simulate(&s, &path, None, draws.as_ref());
-        let run = simulate(&s, &path, Some(placement), draws.as_ref());
+        let seed = s.ensemble.seed;
+        let shocks = k.stochastic.then(|| Shocks::draw(&s.world, seed, 0));
+        let draws = shocks.as_ref().map(|shocks| Draws { seed, replicate: 0, shocks });
+        let baseline = simulate(&s.world, &path, None, draws.as_ref());
+        let run = simulate(&s.world, &path, Some(placement), draws.as_ref());
         if k.stochastic {
             prop_assert!(run.kubes.hens.iter().all(|h| h.fract() == 0.0), "whole hens");
         }
 
-        for t in 0..s.weeks as usize {
+        for t in 0..s.world.weeks as usize {
             prop_assert!(run.program_weekly[[t, pw::HENS]] >= 0.0);
             prop_assert!(run.program_weekly[[t, pw::CASH_RP]] >= 0.0);
             prop_assert!(run.program_weekly[[t, pw::PAYOUT_RP]] >= 0.0);
@@ -190,14 +191,14 @@ proptest! {
                 let x = run.program_weekly[[t, share]];
                 prop_assert!(x.is_nan() || (0.0..=1.0).contains(&x), "share {x}");
             }
-            for r in 0..s.regions.len() {
+            for r in 0..s.world.regions.len() {
                 prop_assert!(run.region_weekly[[t, r, rw::DEFICIT_KG]] >= 0.0);
                 // KUBE eggs can only reduce a deficit.
                 prop_assert!(run.region_weekly[[t, r, rw::DEFICIT_KG]] <= baseline.region_weekly[[t, r, rw::DEFICIT_KG]]);
             }
         }
 
-        let c0 = s.params.kube.working_capital_rp;
+        let c0 = placement.design.kube.working_capital_rp;
         let kubes = &run.kubes;
         for i in 0..kubes.len() {
             prop_assert!(kubes.hens[i] >= 0.0 && kubes.cash_rp[i] >= 0.0);
@@ -211,7 +212,7 @@ proptest! {
                 "KUBE {i}: cash {} but ledger says {ledger}", kubes.cash_rp[i]);
         }
 
-        let m = outcome::summary_metrics(&s, &baseline, &run);
+        let m = outcome::summary_metrics(&s.world, &baseline, &run);
         for share in [sm::KUBES_OPERATING_END_SHARE, sm::KUBES_FAILED_SHARE, sm::KUBES_CLOSED_SHARE, sm::GRADUATED_SHARE, sm::DEFICIT_REDUCTION_SHARE] {
             prop_assert!(m[share].is_nan() || (0.0..=1.0 + 1e-12).contains(&m[share]), "{} = {}", sm::NAMES[share], m[share]);
         }
@@ -227,7 +228,7 @@ proptest! {
         weights in prop::collection::vec(0.0f64..1e6, 1..40),
     ) {
         let sum: f64 = weights.iter().sum();
-        match telur::scenario::placement::largest_remainder(total, &weights) {
+        match telur::model::largest_remainder(total, &weights) {
             None => prop_assert!(sum == 0.0),
             Some(counts) => {
                 prop_assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), u64::from(total));

@@ -2,8 +2,7 @@
 //! mean, its event probabilities, and common random numbers across placements.
 //! Fixed seeds; tolerances of about four standard errors, stated in each test.
 
-use telur::metrics::program_weekly as pw;
-use telur::scenario::Mode;
+use telur::results::metrics::program_weekly as pw;
 use telur::sim::luck::Shocks;
 use telur::sim::{Draws, Path, replicate, simulate};
 
@@ -41,12 +40,10 @@ fn mean_and_se(x: &[f64]) -> (f64, f64) {
 #[test]
 fn with_only_binomial_mortality_the_ensemble_mean_matches_deterministic_mode() {
     let s = scenario_in("hand", BASE);
-    let path = Path::new(&s);
-    let mut det = s.clone();
-    det.mode = Mode::Deterministic;
-    let det_run = simulate(&det, &path, Some(&det.placements[0]), None);
+    let path = Path::new(&s.world);
+    let det_run = simulate(&s.world, &path, Some(&s.placements[0]), None);
     let reps: Vec<_> = (0..300)
-        .map(|rep| replicate(&s, &path, Some(0), rep))
+        .map(|rep| replicate(&s.world, &s.ensemble, &path, Some(&s.placements[0]), rep))
         .collect();
     for t in [10, 30, 59] {
         for metric in [pw::HENS, pw::EGGS_KG] {
@@ -73,15 +70,16 @@ fn with_only_binomial_mortality_the_ensemble_mean_matches_deterministic_mode() {
 /// Outbreaks per active KUBE-week over `reps` replicates of the first placement.
 fn outbreak_rate(toml: &str, reps: u32) -> f64 {
     let s = scenario_in("hand", toml);
-    let path = Path::new(&s);
+    let path = Path::new(&s.world);
     let (mut outbreaks, mut kube_weeks) = (0.0, 0.0);
     for rep in 0..reps {
-        let shocks = Shocks::draw(&s, rep);
+        let shocks = Shocks::draw(&s.world, s.ensemble.seed, rep);
         let draws = Draws {
+            seed: s.ensemble.seed,
             replicate: rep,
             shocks: &shocks,
         };
-        let run = simulate(&s, &path, Some(&s.placements[0]), Some(&draws));
+        let run = simulate(&s.world, &path, Some(&s.placements[0]), Some(&draws));
         outbreaks += run.totals.outbreaks as f64;
         kube_weeks += run.program_weekly.column(pw::ACTIVE_KUBES).sum();
     }
@@ -130,14 +128,15 @@ fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placeme
         )
         + "[[placement]]\nname = \"b\"\nstrategy = \"explicit\"\nallocation = { \"Gorontalo\" = 8, \"Papua\" = 3 }\n";
     let s = scenario_in("hand", &toml);
-    let path = Path::new(&s);
-    let shocks = Shocks::draw(&s, 3);
+    let path = Path::new(&s.world);
+    let shocks = Shocks::draw(&s.world, s.ensemble.seed, 3);
     let draws = Draws {
+        seed: s.ensemble.seed,
         replicate: 3,
         shocks: &shocks,
     };
-    let a = simulate(&s, &path, Some(&s.placements[0]), Some(&draws));
-    let b = simulate(&s, &path, Some(&s.placements[1]), Some(&draws));
+    let a = simulate(&s.world, &path, Some(&s.placements[0]), Some(&draws));
+    let b = simulate(&s.world, &path, Some(&s.placements[1]), Some(&draws));
     let (la, lb) = (a.luck.unwrap(), b.luck.unwrap());
     assert!(
         la.outbreaks.iter().sum::<u32>() > 0,
@@ -156,7 +155,7 @@ fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placeme
         assert_eq!(la.production_factor[j], lb.production_factor[j]);
     }
     // Their families too: same sizes and baseline incomes.
-    let members = s.params.kube.members as usize;
+    let members = s.design.kube.members as usize;
     let n = 5 * members;
     assert_eq!(a.households.people[..n], b.households.people[..n]);
     assert_eq!(
