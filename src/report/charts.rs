@@ -519,14 +519,13 @@ where
 }
 
 /// Baseline against placement, one panel per placement, of a weekly series over the
-/// placement's target regions.
+/// placement's target regions. The y axis zooms to the data (the gap is what matters).
 fn baseline_against<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     d: &RunData,
     y_desc: &str,
     series: &dyn Fn(&PlacementResult, &[usize], usize) -> f64,
     y_format: &dyn Fn(&f64) -> String,
-    from_zero: bool,
     corner: SeriesLabelPosition,
 ) -> Res
 where
@@ -541,13 +540,9 @@ where
             .collect();
         let with: Vec<f64> = (0..weeks).map(|t| series(p, &targets, t)).collect();
         let top = max_finite(base.iter().chain(&with).copied(), 1.0);
-        let bottom = if from_zero {
-            0.0
-        } else {
-            min_finite(base.iter().chain(&with).copied())
-        };
+        let bottom = min_finite(base.iter().chain(&with).copied());
         let pad = ((top - bottom) * 0.1).max(top.abs() * 0.01).max(1e-9);
-        let y_min = if from_zero { 0.0 } else { bottom - pad };
+        let y_min = bottom - pad;
         let caption = format!(
             "{} ({} target region{})",
             p.name,
@@ -592,7 +587,6 @@ where
         "tonnes of eggs per week",
         &tonnes,
         &|y| compact(*y),
-        false,
         SeriesLabelPosition::LowerRight,
     )
 }
@@ -616,7 +610,6 @@ where
         "Rp per kg",
         &price,
         &|y| thousands(*y),
-        false,
         SeriesLabelPosition::UpperLeft,
     )
 }

@@ -172,8 +172,6 @@ impl Block {
                 };
                 if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
                     luck.outbreaks[k] += 1;
-                    luck.first_outbreak_week[k] = luck.first_outbreak_week[k].min(week);
-                    luck.last_outbreak_week[k] = week;
                     luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
                     self.severity[k] = luck::outbreak_severity(
                         sp.outbreak_mortality_mean,

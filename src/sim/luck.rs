@@ -178,10 +178,8 @@ pub struct KubeLuck {
     pub outbreak_rng: Vec<Pcg64>,
     pub mortality_rng: Vec<Pcg64>,
     pub severity_rng: Vec<Pcg64>,
-    /// Outbreaks so far, and the weeks of the first and last (`u32::MAX`: none).
+    /// Outbreaks so far.
     pub outbreaks: Vec<u32>,
-    pub first_outbreak_week: Vec<u32>,
-    pub last_outbreak_week: Vec<u32>,
 }
 
 impl KubeLuck {
@@ -195,10 +193,6 @@ impl KubeLuck {
         self.mortality_rng.append(&mut other.mortality_rng);
         self.severity_rng.append(&mut other.severity_rng);
         self.outbreaks.append(&mut other.outbreaks);
-        self.first_outbreak_week
-            .append(&mut other.first_outbreak_week);
-        self.last_outbreak_week
-            .append(&mut other.last_outbreak_week);
     }
 
     /// `keys[k]` is KUBE k's (region index, index within region).
@@ -233,8 +227,6 @@ impl KubeLuck {
             mortality_rng: rngs(Kind::Mortality),
             severity_rng: rngs(Kind::OutbreakSeverity),
             outbreaks: vec![0; keys.len()],
-            first_outbreak_week: vec![u32::MAX; keys.len()],
-            last_outbreak_week: vec![u32::MAX; keys.len()],
         }
     }
 }
