@@ -54,7 +54,9 @@ fn kube_step(c: &mut Criterion) {
         food_index: path.food_index[t],
         whole_hens: true,
         draws: Some(&draws),
-        h0: 500.0,
+        discount: path.discount[t],
+        forgone_rp: 8_000.0,
+        alpha: 0.4,
     };
     // Week 0 starts every KUBE; the benchmark then times week 1.
     blocks.par_iter_mut().for_each(|b| b.begin(&ctx(0)));
@@ -97,14 +99,14 @@ fn kube_step(c: &mut Criterion) {
         spare_normal: vec![0.0; n],
         streams,
     };
-    let mut income = vec![0.0; n];
     let mut pass = households::Pass::new(n, layout.keys.len(), 10);
-    let payout = vec![150_000.0; layout.keys.len()];
-    let mut bands = Bands::new();
+    let programme = vec![15_000.0; layout.keys.len()];
+    let cash = vec![20_000.0; layout.keys.len()];
+    let (mut bands, mut bands_without) = (Bands::new(), Bands::new());
     group.throughput(Throughput::Elements(n as u64));
     let mut t = 1;
     group.bench_function(
-        "households: income, smoothing, graduation, 1,000,000 households",
+        "households: three arms, smoothing, graduation, 1,000,000 households",
         |b| {
             b.iter(|| {
                 let w = Week {
@@ -119,13 +121,20 @@ fn kube_step(c: &mut Criterion) {
                     income_rho: 0.994,
                     income_sigma: 0.027,
                     start_week: &layout.kubes.start_week,
-                    payout_rp: &payout,
+                    programme_rp: &programme,
+                    cash_rp: &cash,
                     bands: &bands,
+                    bands_without: &bands_without,
                 };
-                let counts = pass.step(&mut hh, &mut luck, &mut income, &w);
-                let q = bands.quantiles([0.1, 0.5, 0.9], &mut income, &mut pass.tallies);
+                let counts = pass.step(&mut hh, &mut luck, &w);
+                let q = bands.quantiles([0.1, 0.5, 0.9], n, &pass.tallies, |all| {
+                    households::incomes(&hh, Some(&programme), 10, n, all)
+                });
+                let q_without = bands_without.quantiles([0.5], n, &pass.tallies_without, |all| {
+                    households::incomes(&hh, None, 10, n, all)
+                });
                 t += 1;
-                black_box((counts, q))
+                black_box((counts, q, q_without))
             })
         },
     );

@@ -5,7 +5,7 @@
 //! then, once the market has set its price, [`settle`] (sales, costs, mortality, culling,
 //! payouts, failure).
 
-use super::params::{FlockParams, KubeParams};
+use super::params::{FlockParams, KubeParams, PayoutRule};
 use crate::data::CurvePoint;
 
 /// A KUBE's status (MODEL.md 4.3). `Closed` and `Failed` are final.
@@ -48,6 +48,7 @@ pub struct Start {
 
 /// Start-of-week transitions. Returns what happened; `kube.status` is then the week status.
 /// With `whole_hens` (stochastic mode) a restock buys whole pullets, rounded down.
+/// `food_index` is the price index `g(t)` that the rupiah parameters grow with.
 ///
 /// A resting KUBE's rest counter falls here rather than at the end of the week: nothing
 /// reads it in between, so the effect is the same as MODEL.md's "at the end of it".
@@ -66,13 +67,14 @@ pub fn begin_week(
             kube.status = Status::Active;
             kube.hens = f64::from(flock.hens_per_kube);
             kube.age_weeks = flock.placement_age_weeks;
-            kube.cash_rp = group.working_capital_rp;
+            kube.cash_rp = group.working_capital_rp * food_index;
             start.started = true;
         }
         Status::Resting if kube.rest_weeks_left == 0 => {
             let h0 = f64::from(flock.hens_per_kube);
             let pullet_price = flock.pullet_price_rp * food_index;
-            let affordable = h0.min((kube.cash_rp - group.working_capital_rp) / pullet_price);
+            let working_capital = group.working_capital_rp * food_index;
+            let affordable = h0.min((kube.cash_rp - working_capital) / pullet_price);
             let n = if whole_hens {
                 affordable.floor()
             } else {
@@ -138,6 +140,8 @@ pub struct WeekPrices {
 pub struct Settlement {
     pub sales_rp: f64,
     pub cost_rp: f64,
+    /// The flock's loss of value this week, `dep` (MODEL.md 4.3).
+    pub depreciation_rp: f64,
     /// `net = sales - cost`, the operating profit.
     pub net_rp: f64,
     /// Spent hens sold at culling plus hens sold on failure.
@@ -161,12 +165,15 @@ pub fn settle(
     flock: &FlockParams,
     group: &KubeParams,
 ) -> Settlement {
-    let spent_hen_price = flock.spent_hen_price_rp * prices.food_index;
+    let g = prices.food_index;
+    let spent_hen_price = flock.spent_hen_price_rp * g;
     let sales =
         production.egg_kg * prices.egg_rp_per_kg * prices.farmgate_share * flock.egg_price_factor;
     let cost = production.feed_kg * prices.feed_rp_per_kg
-        + kube.hens * flock.vet_cost_rp_per_hen_week * prices.food_index
-        + flock.fixed_cost_rp_per_kube_week * prices.food_index;
+        + kube.hens * (flock.vet_cost_rp_per_hen_week * g)
+        + flock.fixed_cost_rp_per_kube_week * g
+        + production.egg_kg * (flock.tray_cost_rp_per_kg * g);
+    let depreciation = depreciation(kube.hens, flock, g);
     kube.hens = survivors;
     kube.age_weeks += 1;
     let mut spent = 0.0;
@@ -177,11 +184,15 @@ pub fn settle(
         kube.rest_weeks_left = flock.rest_weeks;
     }
     let net = sales - cost;
-    let mut payout = (1.0 - group.retain_share) * net.max(0.0);
+    let mut payout = match group.payout_rule {
+        PayoutRule::Profit => (1.0 - group.retain_share) * net.max(0.0),
+        PayoutRule::Replacement => (1.0 - group.retain_share) * (net - depreciation).max(0.0),
+    };
     kube.cash_rp = kube.cash_rp + net - payout + spent;
-    if kube.cash_rp > group.reserve_target_rp {
-        payout += kube.cash_rp - group.reserve_target_rp;
-        kube.cash_rp = group.reserve_target_rp;
+    let reserve_target = group.reserve_target_rp * g;
+    if kube.cash_rp > reserve_target {
+        payout += kube.cash_rp - reserve_target;
+        kube.cash_rp = reserve_target;
     }
     let mut sold_on_failure = 0.0;
     let mut written_off = 0.0;
@@ -197,10 +208,29 @@ pub fn settle(
     Settlement {
         sales_rp: sales,
         cost_rp: cost,
+        depreciation_rp: depreciation,
         net_rp: net,
         flock_sales_rp: spent + sold_on_failure,
         revenue_rp: sales + spent + sold_on_failure,
         payout_rp: payout,
         written_off_rp: written_off,
     }
+}
+
+/// The flock's loss of value in a week, at this week's prices: the hens at the start of
+/// the week times what a pullet costs over what a spent hen fetches, spread over the
+/// weeks a flock lays, `N * max(0, pullet(t) - spent(t)) / (cull_age - placement_age)`.
+pub fn depreciation(hens: f64, flock: &FlockParams, food_index: f64) -> f64 {
+    let pullet = flock.pullet_price_rp * food_index;
+    let spent = flock.spent_hen_price_rp * food_index;
+    let laying_weeks = f64::from(flock.cull_age_weeks - flock.placement_age_weeks);
+    hens * (pullet - spent).max(0.0) / laying_weeks
+}
+
+/// The programme's outlay when a KUBE starts in a week of price index `food_index`:
+/// `capex(t_s) + H0 * pullet_price(t_s) + C0(t_s)` (MODEL.md 4.5).
+pub fn outlay(flock: &FlockParams, group: &KubeParams, capex_rp: f64, food_index: f64) -> f64 {
+    capex_rp * food_index
+        + f64::from(flock.hens_per_kube) * (flock.pullet_price_rp * food_index)
+        + group.working_capital_rp * food_index
 }

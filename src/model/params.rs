@@ -336,6 +336,8 @@ param_table! {
         egg_price_factor: f64 = Check::NonNegative,
         vet_cost_rp_per_hen_week: f64 = Check::NonNegative,
         fixed_cost_rp_per_kube_week: f64 = Check::NonNegative,
+        /// Packaging per kg of eggs sold (trays, bags).
+        tray_cost_rp_per_kg: f64 = Check::NonNegative,
         pullet_price_rp: f64 = Check::Positive,
         spent_hen_price_rp: f64 = Check::NonNegative,
     }
@@ -352,6 +354,8 @@ param_table! {
         reserve_target_rp: f64 = Check::NonNegative,
         /// Share of a positive operating profit kept in the KUBE.
         retain_share: f64 = Check::Share,
+        /// What is paid out: operating profit, or profit beyond the flock's loss of value.
+        payout_rule: PayoutRule = Check::OneOf,
         /// A restock smaller than this share of H0 closes the KUBE.
         min_restock_fraction: f64 = Check::Share,
     }
@@ -372,6 +376,9 @@ param_table! {
         graduation_weeks: u32 = Check::Between(1, 10_000),
         /// Span of the exponential moving average, alpha = 2 / (span + 1).
         smoothing_weeks: u32 = Check::Between(1, 10_000),
+        /// Other earnings a member gives up in a week its KUBE's flock is laying, Rp at
+        /// t = 0 (grows with `income_growth`).
+        forgone_rp_per_member_week: f64 = Check::NonNegative,
     }
 }
 
@@ -425,6 +432,7 @@ mod tests {
             .iter()
             .map(|k| match k.kind {
                 Kind::Whole => Value::Whole(10),
+                Kind::Word(words) => Value::Word(words[0]),
                 _ => Value::Real(0.5),
             })
             .collect();

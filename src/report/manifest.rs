@@ -23,7 +23,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub const GIT_COMMIT: &str = env!("TELUR_GIT_COMMIT");
 
 /// The model version a run implements.
-pub const MODEL: &str = "MODEL.md v1";
+pub const MODEL: &str = "MODEL.md v2";
 
 /// Everything `manifest.json` records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +96,11 @@ pub struct PlacementEntry {
     pub kubes_per_region: BTreeMap<String, u32>,
     pub start_week: u32,
     pub rollout_weeks: u32,
+    /// The breed its KUBE keep (the scenario's unless the placement names its own).
+    pub breed: DataRef,
+    /// The design keys the placement sets itself (`flock.hens_per_kube`, ...), over the
+    /// scenario's values in `parameters`.
+    pub design: BTreeMap<String, serde_json::Value>,
 }
 
 /// What the manifest records about a run besides the scenario itself.
@@ -152,7 +157,8 @@ impl Manifest {
         let placements = s
             .placements
             .iter()
-            .map(|p| PlacementEntry {
+            .zip(&s.placement_sources)
+            .map(|(p, source)| PlacementEntry {
                 name: p.name.clone(),
                 strategy: p.strategy.describe(),
                 kubes: p.total_kubes(),
@@ -163,6 +169,13 @@ impl Manifest {
                     .collect(),
                 start_week: p.start_week,
                 rollout_weeks: p.rollout_weeks,
+                breed: DataRef::of(&source.breed_file),
+                design: source
+                    .design
+                    .iter()
+                    .filter(|r| r.origin == ValueOrigin::Placement)
+                    .map(|r| (r.key.clone(), toml_to_json(&r.value)))
+                    .collect(),
             })
             .collect();
         Manifest {

@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn tables_take_the_first_layer_that_has_a_key_and_name_the_line_of_a_bad_one() {
-        let defaults = "[kube]\nmembers = 10\nworking_capital_rp = 1.0\nreserve_target_rp = 2.0\nretain_share = 0.3\nmin_restock_fraction = 0.2\n";
+        let defaults = "[kube]\nmembers = 10\nworking_capital_rp = 1.0\nreserve_target_rp = 2.0\nretain_share = 0.3\npayout_rule = \"profit\"\nmin_restock_fraction = 0.2\n";
         let (kube, r) = resolve_kube("[kube]\nmembers = 4\nretain_share = 2\n", defaults);
         assert!(kube.is_none());
         assert_eq!(r.errors.len(), 1);

@@ -15,12 +15,14 @@
 //! same IEEE operations in the same order (Rust never fuses a multiply and an add on its
 //! own), so their results are identical bit for bit (tested below).
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use super::lanes;
 use super::luck::{self, HouseholdLuck};
 use super::rng::xoshiro_next_into;
-use super::state::{Households, NOT_GRADUATED};
+use super::state::{ARMS, Households, NOT_GRADUATED};
 use crate::model::household;
 use crate::stats::{BandTally, Bands};
 use multiversion::multiversion;
@@ -41,61 +43,98 @@ pub struct Week<'a> {
     pub stochastic: bool,
     pub income_rho: f32,
     pub income_sigma: f32,
-    /// Per KUBE: start week and this week's payout.
+    /// Per KUBE: start week, and this week's moving averages of what the programme and
+    /// cash of its cost add to each member's weekly income (MODEL.md 4.6).
     pub start_week: &'a [u32],
-    pub payout_rp: &'a [f64],
-    pub bands: &'a Bands,
+    pub programme_rp: &'a [f64],
+    pub cash_rp: &'a [f64],
+    pub bands: &'a Bands<3>,
+    pub bands_without: &'a Bands<1>,
+}
+
+/// What a week of households came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Counts {
+    /// Per arm: households above the line this week, and graduating this week.
+    pub above: [u64; ARMS],
+    pub graduated_now: [u64; ARMS],
+    /// Households starting this week whose income without the programme is below the line.
+    pub poor_at_entry: u64,
+}
+
+impl Counts {
+    fn add(mut self, other: Counts) -> Counts {
+        for arm in 0..ARMS {
+            self.above[arm] += other.above[arm];
+            self.graduated_now[arm] += other.graduated_now[arm];
+        }
+        self.poor_at_entry += other.poor_at_entry;
+        self
+    }
 }
 
 /// Working memory of the pass, allocated once before week 0 and reused every week.
 pub struct Pass {
-    /// Quantile tallies, one per chunk.
-    pub tallies: Vec<BandTally>,
-    scratch: Vec<Scratch>,
+    /// Quantile tallies of the programme arm's incomes (p10, p50, p90), one per chunk.
+    pub tallies: Vec<BandTally<3>>,
+    /// Quantile tallies of the incomes without the programme (p50), one per chunk.
+    pub tallies_without: Vec<BandTally<1>>,
+    /// One scratch per worker thread, each sized for a chunk: a chunk's inputs and
+    /// intermediate values stay in that core's cache instead of streaming through memory.
+    scratch: Vec<Mutex<Scratch>>,
 }
 
-/// Per-household scratch of one chunk.
+/// Per-household scratch of one chunk, reused by the next chunk the same thread runs.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
     bits: [Vec<u32>; 2],
     normal: Vec<f32>,
     shock: Vec<f32>,
-    payout_rp: Vec<f64>,
+    /// The household's KUBE's additions, spread out per household for the main loop.
+    programme_rp: Vec<f64>,
+    cash_rp: Vec<f64>,
+    /// This week's per-capita monthly incomes with and without the programme: tallied
+    /// here, never written to memory beyond the chunk (a full selection recomputes them
+    /// from the state, [`incomes`]).
+    income: Vec<f64>,
+    income_without: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            bits: [vec![0; n], vec![0; n]],
+            normal: vec![0.0; n],
+            // Deterministic mode never draws: every shock stays exp(0) = 1.
+            shock: vec![1.0; n],
+            programme_rp: vec![0.0; n],
+            cash_rp: vec![0.0; n],
+            income: vec![0.0; n],
+            income_without: vec![0.0; n],
+        }
+    }
 }
 
 impl Pass {
-    /// For `households` households of `kubes` KUBE with `members` each.
+    /// For `households` households of `kubes` KUBE with `members` each, on the current
+    /// rayon pool.
     pub fn new(households: usize, kubes: usize, members: usize) -> Pass {
         let chunks = kubes.div_ceil(CHUNK_KUBES).max(1);
-        let size = CHUNK_KUBES * members;
-        let scratch = (0..chunks)
-            .map(|c| {
-                let n = size.min(households.saturating_sub(c * size));
-                Scratch {
-                    bits: [vec![0; n], vec![0; n]],
-                    normal: vec![0.0; n],
-                    // Deterministic mode never draws: every shock stays exp(0) = 1.
-                    shock: vec![1.0; n],
-                    payout_rp: vec![0.0; n],
-                }
-            })
+        let size = (CHUNK_KUBES * members).min(households);
+        let threads = rayon::current_num_threads().min(chunks).max(1);
+        let scratch = (0..threads)
+            .map(|_| Mutex::new(Scratch::new(size)))
             .collect();
         Pass {
             tallies: vec![BandTally::default(); chunks],
+            tallies_without: vec![BandTally::default(); chunks],
             scratch,
         }
     }
 
-    /// Runs every household's week; writes the per-capita monthly smoothed income of each
-    /// started household to `income_pc_month[h]` and tallies it. Returns (households above
-    /// the line, households graduating this week).
-    pub fn step(
-        &mut self,
-        hh: &mut Households,
-        luck: &mut HouseholdLuck,
-        income_pc_month: &mut [f64],
-        w: &Week,
-    ) -> (u64, u64) {
+    /// Runs every household's week and tallies the per-capita monthly smoothed income of
+    /// each started household, with the programme and without it.
+    pub fn step(&mut self, hh: &mut Households, luck: &mut HouseholdLuck, w: &Week) -> Counts {
         let size = CHUNK_KUBES * w.members;
         let fixed = (
             &hh.baseline_month_rp,
@@ -103,6 +142,9 @@ impl Pass {
             &hh.month_per_person,
         );
         let [s0, s1, s2, s3] = &mut luck.streams.s;
+        let [a0, a1, a2] = &mut hh.weeks_above;
+        let [g0, g1, g2] = &mut hh.graduated_week;
+        let scratch = &self.scratch;
         (
             (
                 s0.par_chunks_mut(size),
@@ -111,15 +153,24 @@ impl Pass {
                 s3.par_chunks_mut(size),
             ),
             hh.smoothed_rp.par_chunks_mut(size),
-            hh.weeks_above.par_chunks_mut(size),
-            hh.graduated_week.par_chunks_mut(size),
+            (
+                a0.par_chunks_mut(size),
+                a1.par_chunks_mut(size),
+                a2.par_chunks_mut(size),
+            ),
+            (
+                g0.par_chunks_mut(size),
+                g1.par_chunks_mut(size),
+                g2.par_chunks_mut(size),
+            ),
             (
                 luck.transitory.par_chunks_mut(size),
                 luck.spare_normal.par_chunks_mut(size),
             ),
-            income_pc_month.par_chunks_mut(size),
-            self.scratch.par_iter_mut(),
-            self.tallies.par_iter_mut(),
+            (
+                self.tallies.par_iter_mut(),
+                self.tallies_without.par_iter_mut(),
+            ),
         )
             .into_par_iter()
             .enumerate()
@@ -129,12 +180,10 @@ impl Pass {
                     (
                         (s0, s1, s2, s3),
                         smoothed_rp,
-                        weeks_above,
-                        graduated_week,
+                        (a0, a1, a2),
+                        (g0, g1, g2),
                         (transitory, spare_normal),
-                        income,
-                        scratch,
-                        tally,
+                        (tally, tally_without),
                     ),
                 )| {
                     let range = chunk * size..chunk * size + smoothed_rp.len();
@@ -145,16 +194,21 @@ impl Pass {
                         line_month_rp: &fixed.1[range.clone()],
                         month_per_person: &fixed.2[range],
                         smoothed_rp,
-                        weeks_above,
-                        graduated_week,
+                        weeks_above: [a0, a1, a2],
+                        graduated_week: [g0, g1, g2],
                         transitory,
                         spare_normal,
-                        income_pc_month: income,
                     };
-                    run_chunk(c, scratch, tally, w)
+                    // This worker's own scratch: never contended, as a thread runs one
+                    // chunk at a time.
+                    let worker = rayon::current_thread_index().unwrap_or(0) % scratch.len();
+                    let mut scratch = scratch[worker]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    run_chunk(c, &mut scratch, (tally, tally_without), w)
                 },
             )
-            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            .reduce(Counts::default, Counts::add)
     }
 }
 
@@ -166,23 +220,50 @@ struct Chunk<'a> {
     line_month_rp: &'a [f64],
     month_per_person: &'a [f64],
     smoothed_rp: &'a mut [f64],
-    weeks_above: &'a mut [u16],
-    graduated_week: &'a mut [u16],
+    weeks_above: [&'a mut [u16]; ARMS],
+    graduated_week: [&'a mut [u16]; ARMS],
     transitory: &'a mut [f32],
     spare_normal: &'a mut [f32],
-    income_pc_month: &'a mut [f64],
 }
+
+/// A chunk's two quantile tallies: the programme arm's and the without arm's.
+type Tallies<'a> = (&'a mut BandTally<3>, &'a mut BandTally<1>);
 
 /// Runs one chunk's week with the widest SIMD registers the machine has: [`chunk_week`]
 /// compiled twice, portable and AVX2, and picked at run time.
 #[multiversion(targets("x86_64+avx2"))]
-fn run_chunk(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u64, u64) {
-    chunk_week(c, s, tally, w)
+fn run_chunk(c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
+    chunk_week(c, s, tallies, w)
 }
 
-/// One chunk's week: shocks, per-household inputs, new members, the step, the tally.
+/// One arm's streak and graduation for a household: returns whether it graduates now.
 #[inline(always)]
-fn chunk_week(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u64, u64) {
+fn arm_step(
+    above: bool,
+    weeks_above: &mut u16,
+    graduated_week: &mut u16,
+    week: u16,
+    w: &Week,
+) -> bool {
+    let streak = household::streak(above, *weeks_above);
+    *weeks_above = streak;
+    let before = *graduated_week;
+    let now = household::graduates_now(before != NOT_GRADUATED, streak, w.graduation_weeks);
+    *graduated_week = if now { week } else { before };
+    now
+}
+
+/// One chunk's week: shocks, per-household inputs, new members, the step in three arms,
+/// the tallies.
+///
+/// The arms share the household's smoothed income without the programme, `S_wo`; the
+/// programme and cash arms add their KUBE's moving averages (MODEL.md 4.6 is linear in
+/// the income, and all three start from the same `S(start - 1)`), so
+/// `S_prog = S_wo + EMA(payout / M - W)` and `S_cash = S_wo + EMA(cash / M)`. Computed
+/// this way the programme arm can differ from three separate moving averages in the last
+/// bit; where the programme adds nothing it is the without arm exactly (tested).
+#[inline(always)]
+fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &Week) -> Counts {
     let m = w.members;
     let n = c.smoothed_rp.len();
     let kubes = n / m;
@@ -227,9 +308,14 @@ fn chunk_week(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u6
             *shock = lanes::exp(e);
         }
     }
-    // 2. Each household's share of its KUBE's payout, spread out for the main loop.
-    for (local, payout) in s.payout_rp[..started].chunks_exact_mut(m).enumerate() {
-        payout.fill(w.payout_rp[c.first_kube + local] / m as f64);
+    // 2. Each household's KUBE's additions, spread out for the main loop.
+    for (local, (programme, cash)) in s.programme_rp[..started]
+        .chunks_exact_mut(m)
+        .zip(s.cash_rp[..started].chunks_exact_mut(m))
+        .enumerate()
+    {
+        programme.fill(w.programme_rp[c.first_kube + local]);
+        cash.fill(w.cash_rp[c.first_kube + local]);
     }
 
     // 3. Members of KUBE starting this week: S(start - 1) is the baseline term of I.
@@ -241,38 +327,87 @@ fn chunk_week(c: Chunk, s: &mut Scratch, tally: &mut BandTally, w: &Week) -> (u6
         *smoothed = household::weekly(y * f64::from(shock) * w.income_index);
     }
 
-    // 4. Income, smoothing, the line, graduation; per-capita monthly income for quantiles.
+    // 4. Income, smoothing, the line, graduation in each arm; per-capita monthly income
+    // with and without the programme for the quantiles.
     let graduation_week = u16::try_from(week).unwrap_or(NOT_GRADUATED - 1);
-    let (mut above_count, mut graduated_count) = (0u64, 0u64);
+    let mut counts = Counts::default();
     let baseline = &c.baseline_month_rp[..started];
     let shock = &s.shock[..started];
-    let payout = &s.payout_rp[..started];
+    let (programme, cash) = (&s.programme_rp[..started], &s.cash_rp[..started]);
     let line = &c.line_month_rp[..started];
     let month_per_person = &c.month_per_person[..started];
     let smoothed = &mut c.smoothed_rp[..started];
-    let weeks_above = &mut c.weeks_above[..started];
-    let graduated_week = &mut c.graduated_week[..started];
-    let income = &mut c.income_pc_month[..started];
+    let [a0, a1, a2] = c.weeks_above;
+    let [g0, g1, g2] = c.graduated_week;
+    let (a0, a1, a2) = (&mut a0[..started], &mut a1[..started], &mut a2[..started]);
+    let (g0, g1, g2) = (&mut g0[..started], &mut g1[..started], &mut g2[..started]);
+    let (income, income_without) = (&mut s.income[..started], &mut s.income_without[..started]);
+    // Plain scalar counters, so the loop vectorises with its reductions in registers.
+    let (mut above0, mut above1, mut above2) = (0u64, 0u64, 0u64);
+    let (mut now0, mut now1, mut now2) = (0u64, 0u64, 0u64);
     for i in 0..started {
         // Evaluated in MODEL.md's order, so that a household exactly at its line compares
         // the same way as in any literal implementation.
         let base = household::weekly(baseline[i] * f64::from(shock[i]) * w.income_index);
-        let sm = household::smooth(w.alpha, base + payout[i], smoothed[i]);
-        smoothed[i] = sm;
+        let without = household::smooth(w.alpha, base, smoothed[i]);
+        smoothed[i] = without;
+        let with = without + programme[i];
+        let with_cash = without + cash[i];
         // L(t) in MODEL.md's order too: poverty_line_r * n_i * growth * 12/52.
-        let above = sm >= w.threshold * household::weekly(line[i] * w.line_index);
-        let streak = household::streak(above, weeks_above[i]);
-        weeks_above[i] = streak;
-        let before = graduated_week[i];
-        let now = household::graduates_now(before != NOT_GRADUATED, streak, w.graduation_weeks);
-        graduated_week[i] = if now { graduation_week } else { before };
-        above_count += u64::from(above);
-        graduated_count += u64::from(now);
-        income[i] = sm * month_per_person[i];
+        let threshold = w.threshold * household::weekly(line[i] * w.line_index);
+        let (up0, up1, up2) = (
+            with >= threshold,
+            without >= threshold,
+            with_cash >= threshold,
+        );
+        above0 += u64::from(up0);
+        above1 += u64::from(up1);
+        above2 += u64::from(up2);
+        now0 += u64::from(arm_step(up0, &mut a0[i], &mut g0[i], graduation_week, w));
+        now1 += u64::from(arm_step(up1, &mut a1[i], &mut g1[i], graduation_week, w));
+        now2 += u64::from(arm_step(up2, &mut a2[i], &mut g2[i], graduation_week, w));
+        income[i] = with * month_per_person[i];
+        income_without[i] = without * month_per_person[i];
     }
+    counts.above = [above0, above1, above2];
+    counts.graduated_now = [now0, now1, now2];
+    // Households starting this week below the line without the programme: poor at entry.
+    counts.poor_at_entry = a1[continuing..started].iter().filter(|&&n| n == 0).count() as u64;
     tally.clear();
     tally.add_all(w.bands, income);
-    (above_count, graduated_count)
+    tally_without.clear();
+    tally_without.add_all(w.bands_without, income_without);
+    counts
+}
+
+/// The week's per-capita monthly incomes of the first `started` households, recomputed
+/// from the state after the pass exactly as the pass computed them (the same operations
+/// in the same order): with the programme when `programme_rp` (per KUBE) is given, else
+/// without it. For the weeks a quantile band misses and every value is needed.
+pub fn incomes(
+    hh: &Households,
+    programme_rp: Option<&[f64]>,
+    members: usize,
+    started: usize,
+    out: &mut Vec<f64>,
+) {
+    let smoothed = &hh.smoothed_rp[..started];
+    let month_per_person = &hh.month_per_person[..started];
+    match programme_rp {
+        Some(programme) => out.extend(
+            smoothed
+                .iter()
+                .zip(month_per_person)
+                .enumerate()
+                .map(|(h, (&without, &mpp))| (without + programme[h / members]) * mpp),
+        ),
+        None => out.extend(
+            smoothed
+                .iter()
+                .zip(month_per_person)
+                .map(|(&without, &mpp)| without * mpp),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -310,11 +445,12 @@ mod tests {
             spare_normal: vec![0.0; n],
             streams,
         };
-        let mut scratch = Pass::new(n, kubes, m).scratch.remove(0);
-        let mut tally = BandTally::default();
-        let bands = Bands::new();
+        let mut scratch = Scratch::new(n);
+        let (mut tally, mut tally_without) = (BandTally::default(), BandTally::default());
+        let (bands, bands_without) = (Bands::new(), Bands::new());
         let start_week: Vec<u32> = (0..kubes as u32).map(|k| k / 3).collect();
-        let payout_rp: Vec<f64> = (0..kubes).map(|k| 1_000.0 + 9_999.9 * k as f64).collect();
+        let programme_rp: Vec<f64> = (0..kubes).map(|k| 1_000.0 + 9_999.9 * k as f64).collect();
+        let cash_rp: Vec<f64> = (0..kubes).map(|k| 3_000.0 + 7_777.7 * k as f64).collect();
         let (mut weekly_income, mut weekly_shocks) = (Vec::new(), Vec::new());
         for t in 0..weeks {
             let w = Week {
@@ -329,10 +465,11 @@ mod tests {
                 income_rho: 0.9,
                 income_sigma: 0.3,
                 start_week: &start_week,
-                payout_rp: &payout_rp,
+                programme_rp: &programme_rp,
+                cash_rp: &cash_rp,
                 bands: &bands,
+                bands_without: &bands_without,
             };
-            let mut income = vec![0.0; n];
             let [s0, s1, s2, s3] = &mut luck.streams.s;
             let c = Chunk {
                 first_kube: 0,
@@ -341,18 +478,27 @@ mod tests {
                 line_month_rp: &hh.line_month_rp,
                 month_per_person: &hh.month_per_person,
                 smoothed_rp: &mut hh.smoothed_rp,
-                weeks_above: &mut hh.weeks_above,
-                graduated_week: &mut hh.graduated_week,
+                weeks_above: hh.weeks_above.each_mut().map(|v| v.as_mut_slice()),
+                graduated_week: hh.graduated_week.each_mut().map(|v| v.as_mut_slice()),
                 transitory: &mut luck.transitory,
                 spare_normal: &mut luck.spare_normal,
-                income_pc_month: &mut income,
             };
+            let tallies = (&mut tally, &mut tally_without);
             if dispatched {
-                run_chunk(c, &mut scratch, &mut tally, &w);
+                run_chunk(c, &mut scratch, tallies, &w);
             } else {
-                chunk_week(c, &mut scratch, &mut tally, &w);
+                chunk_week(c, &mut scratch, tallies, &w);
             }
-            weekly_income.push(income);
+            // What a full selection would recompute from the state is what the pass
+            // tallied, bit for bit.
+            let started = start_week.iter().filter(|&&s| s as usize <= t).count() * m;
+            let (mut with, mut without) = (Vec::new(), Vec::new());
+            incomes(&hh, Some(&programme_rp), m, started, &mut with);
+            incomes(&hh, None, m, started, &mut without);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&with), bits(&scratch.income[..started]), "week {t}");
+            assert_eq!(bits(&without), bits(&scratch.income_without[..started]));
+            weekly_income.push(scratch.income.clone());
             weekly_shocks.push(luck.transitory.clone());
         }
         (hh, luck, weekly_income, weekly_shocks)
@@ -364,8 +510,10 @@ mod tests {
         let (hh, luck, income, _) = run_weeks(false, 37, 60);
         // The run is not trivial: shocks moved, households crossed the line both ways.
         assert!(luck.transitory.iter().all(|&e| e != 0.0));
-        assert!(hh.graduated_week.iter().any(|&g| g != NOT_GRADUATED));
-        assert!(hh.graduated_week.contains(&NOT_GRADUATED));
+        for arm in 0..ARMS {
+            assert!(hh.graduated_week[arm].iter().any(|&g| g != NOT_GRADUATED));
+            assert!(hh.graduated_week[arm].contains(&NOT_GRADUATED));
+        }
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             let (hh2, luck2, income2, _) = run_weeks(true, 37, 60);

@@ -14,6 +14,7 @@ use super::run::{Draws, Layout};
 use super::state::Kubes;
 use crate::data::CurvePoint;
 use crate::model::flock::{self, Status, WeekPrices};
+use crate::model::household;
 use crate::model::{Design, World};
 use crate::results::metrics::program_weekly as pw;
 
@@ -37,8 +38,12 @@ pub struct Context<'a> {
     /// Stochastic mode: whole pullets when restocking.
     pub whole_hens: bool,
     pub draws: Option<&'a Draws<'a>>,
-    /// Hens per KUBE at start, `H0`.
-    pub h0: f64,
+    /// `(1 + discount_rate)^(-t/52)`.
+    pub discount: f64,
+    /// What a member gives up in a week its flock lays, `W(t)` (MODEL.md 4.4).
+    pub forgone_rp: f64,
+    /// The households' smoothing weight, `alpha = 2 / (smoothing_weeks + 1)`.
+    pub alpha: f64,
 }
 
 /// A block of consecutive KUBE with its state and this week's partial sums.
@@ -52,7 +57,6 @@ pub struct Block {
     /// This week's eggs per region from this block, kg.
     pub supply_kg: Vec<f64>,
     pub flows: [f64; pw::NAMES.len()],
-    pub program_cost_rp: f64,
     /// KUBE that started this week.
     pub started: u64,
 }
@@ -82,7 +86,6 @@ pub fn blocks(world: &World, layout: &Layout, draws: Option<&Draws>) -> Vec<Bloc
                 severity: vec![0.0; range.len()],
                 supply_kg: vec![0.0; world.regions.len()],
                 flows: [0.0; pw::NAMES.len()],
-                program_cost_rp: 0.0,
                 started: 0,
                 kubes,
                 luck,
@@ -134,7 +137,6 @@ impl Block {
         let sp = &c.world.stochastic;
         let week = c.t as u32;
         self.supply_kg.fill(0.0);
-        self.program_cost_rp = 0.0;
         self.started = 0;
         for k in 0..self.kubes.len() {
             let mut kube = self.kubes.get(k);
@@ -148,9 +150,11 @@ impl Block {
                 c.whole_hens,
             );
             if start.started {
-                self.program_cost_rp += p.program.capex_rp_per_kube
-                    + c.h0 * p.flock.pullet_price_rp * c.food_index
-                    + p.kube.working_capital_rp;
+                let outlay =
+                    flock::outlay(&p.flock, &p.kube, p.program.capex_rp_per_kube, c.food_index);
+                self.kubes.outlay_rp[k] = outlay;
+                self.kubes.program_cost_rp[k] += outlay;
+                self.kubes.npv_program_cost_rp[k] += outlay * c.discount;
                 self.started += 1;
             }
             self.kubes.total_restock_rp[k] += start.restock_cost_rp;
@@ -190,13 +194,14 @@ impl Block {
         }
     }
 
-    /// Sales, costs, deaths, culling, payouts and failure of the active KUBE.
+    /// Sales, costs, deaths, culling, payouts and failure of the active KUBE; then what
+    /// the week adds to each started KUBE's members in the three arms (MODEL.md 4.6).
     pub fn settle(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
         let p = c.design.expect("only placements have KUBE blocks");
         self.flows = [0.0; pw::NAMES.len()];
-        self.program_cost_rp = 0.0;
         for k in 0..self.kubes.len() {
             let mut kube = self.kubes.get(k);
+            let week_status = kube.status;
             if kube.status == Status::Active {
                 let r = self.kubes.region[k].index();
                 let curve = p.breed.at(kube.age_weeks);
@@ -247,14 +252,13 @@ impl Block {
                 self.kubes.total_flock_sales_rp[k] += settled.flock_sales_rp;
                 self.kubes.total_written_off_rp[k] += settled.written_off_rp;
                 self.kubes.set(k, kube);
-                self.program_cost_rp += p.program.mentoring_rp_per_kube_week;
-            } else if kube.status == Status::Resting {
-                self.program_cost_rp += p.program.mentoring_rp_per_kube_week;
             }
             if let Some(luck) = self.luck.as_mut() {
                 luck.outbreak_weeks_left[k] = luck.outbreak_weeks_left[k].saturating_sub(1);
             }
-            self.kubes.total_payout_rp[k] += self.kubes.payout_rp[k];
+            if self.kubes.start_week[k] <= c.t as u32 {
+                self.account(k, c, p, week_status);
+            }
             self.flows[pw::PAYOUT_RP] += self.kubes.payout_rp[k];
             self.flows[pw::HENS] += kube.hens;
             self.flows[pw::CASH_RP] += kube.cash_rp;
@@ -264,5 +268,39 @@ impl Block {
                 _ => {}
             }
         }
+    }
+
+    /// A started KUBE's week in the programme's books and its members' three arms:
+    /// programme cost (mentoring while active or resting), payouts, the benefits net of
+    /// forgone earnings, and the moving averages the households add to their income
+    /// without the programme: `payout / M - W(t)` (programme arm) and
+    /// `(outlay / (T - t_s) + mentoring) / M` (cash arm), both from 0 the week before the
+    /// start, as `S(start - 1)` is the same in every arm.
+    fn account(&mut self, k: usize, c: &Context, p: &Design, week_status: Status) {
+        let kubes = &mut self.kubes;
+        let members = f64::from(p.kube.members);
+        let mentoring = match week_status {
+            Status::Active | Status::Resting => p.program.mentoring_rp_per_kube_week,
+            _ => 0.0,
+        };
+        kubes.program_cost_rp[k] += mentoring;
+        kubes.npv_program_cost_rp[k] += mentoring * c.discount;
+        let payout = kubes.payout_rp[k];
+        kubes.total_payout_rp[k] += payout;
+        kubes.npv_payout_rp[k] += payout * c.discount;
+        let forgone = if week_status == Status::Active {
+            c.forgone_rp
+        } else {
+            0.0
+        };
+        kubes.npv_benefit_rp[k] += (payout - members * forgone) * c.discount;
+        let programme = payout / members - forgone;
+        let weeks_left = f64::from(c.world.weeks - kubes.start_week[k]);
+        let cash = (kubes.outlay_rp[k] / weeks_left + mentoring) / members;
+        kubes.programme_gain_rp[k] += programme;
+        kubes.cash_gain_rp[k] += cash;
+        kubes.programme_ema_rp[k] =
+            household::smooth(c.alpha, programme, kubes.programme_ema_rp[k]);
+        kubes.cash_ema_rp[k] = household::smooth(c.alpha, cash, kubes.cash_ema_rp[k]);
     }
 }

@@ -17,10 +17,10 @@ use super::kube_pass;
 use super::luck::{self, HouseholdLuck, KubeLuck, Shocks};
 use super::path::Path;
 use super::rng::{Entity, IncomeStreams, Kind, lane_seed, stream};
-use super::state::{Households, Kubes, NOT_GRADUATED};
+use super::state::{ARMS, CASH, Households, Kubes, NOT_GRADUATED, PROGRAMME, WITHOUT};
 use crate::data::RegionId;
 use crate::model::flock::Status;
-use crate::model::{Design, Placement, World, household, market};
+use crate::model::{Design, Placement, World, growth, household, market};
 use crate::results::metrics::{program_weekly as pw, ratio, region_weekly as rw};
 use crate::stats::Bands;
 
@@ -31,27 +31,52 @@ pub struct Draws<'a> {
     pub shocks: &'a Shocks,
 }
 
-/// Horizon totals of one run, the raw material of `summary.csv` and `region_summary.csv`.
+/// Horizon totals of a set of KUBE and their member households (one region's, or all).
 #[derive(Debug, Clone, Default)]
-pub struct Totals {
-    /// Member households per KUBE.
-    pub members: u32,
-    pub kubes_per_region: Vec<u32>,
-    pub started_households_per_region: Vec<u64>,
-    pub graduated_per_region: Vec<u64>,
-    /// Weeks from each graduate's KUBE start to its graduation, both included.
-    pub weeks_to_graduation: Vec<u32>,
+pub struct Tally {
+    pub kubes: u64,
     pub started_kubes: u64,
+    /// Households whose KUBE started.
+    pub started_households: u64,
+    /// Per arm ([`PROGRAMME`](super::state::PROGRAMME), without, cash): households that
+    /// graduated, and households above the line in the last week.
+    pub graduated: [u64; ARMS],
+    pub above_end: [u64; ARMS],
     pub operating_end: u64,
     pub failed_end: u64,
     pub closed_end: u64,
     pub payouts_rp: f64,
     /// Discounted payouts plus the KUBEs' cash after the last week discounted at T.
     pub npv_payouts_rp: f64,
+    /// Discounted payouts net of forgone earnings, plus cash and hens after the last week
+    /// discounted at T (MODEL.md 6).
+    pub npv_benefits_rp: f64,
     pub program_cost_rp: f64,
     pub npv_program_cost_rp: f64,
-    /// Household-months of participation: weeks from each KUBE's start to the horizon x 12/52.
-    pub household_months: f64,
+    /// Household-weeks of participation: weeks from each KUBE's start to the horizon.
+    pub household_weeks: u64,
+    /// Sums over household-weeks of participation of `(I - I_wo) 52/12 / n_i` and of
+    /// `(I_cash - I_wo) 52/12 / n_i`.
+    pub programme_gain_pc_month_rp: f64,
+    pub cash_gain_pc_month_rp: f64,
+}
+
+/// Horizon totals of one run, the raw material of `summary.csv` and `region_summary.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    /// Member households per KUBE.
+    pub members: u32,
+    pub kubes_per_region: Vec<u32>,
+    /// Per region, in regions-table order.
+    pub regions: Vec<Tally>,
+    /// Over every region (summed KUBE by KUBE).
+    pub all: Tally,
+    /// Households whose income without the programme was below the line in their KUBE's
+    /// start week.
+    pub poor_at_entry: u64,
+    /// Weeks from each graduate's KUBE start to its graduation (programme arm), both
+    /// included.
+    pub weeks_to_graduation: Vec<u32>,
     /// Outbreaks over all KUBEs (stochastic mode).
     pub outbreaks: u64,
 }
@@ -59,9 +84,10 @@ pub struct Totals {
 /// What one run of one placement produced.
 #[derive(Debug, Clone)]
 pub struct Run {
-    /// `[week, region, metric]`, metrics of [`crate::metrics::region_weekly`].
+    /// `[week, region, metric]`, metrics of [`crate::results::metrics::region_weekly`].
     pub region_weekly: Array3<f64>,
-    /// `[week, metric]`, metrics of [`crate::metrics::program_weekly`]; NaN = undefined.
+    /// `[week, metric]`, metrics of [`crate::results::metrics::program_weekly`]; NaN =
+    /// undefined.
     pub program_weekly: Array2<f64>,
     pub totals: Totals,
     /// KUBE state after the last week, with each KUBE's ledger.
@@ -176,10 +202,9 @@ struct KubeSide<'a> {
     draws: Option<&'a Draws<'a>>,
     blocks: Vec<kube_pass::Block>,
     whole_hens: bool,
-    h0: f64,
     members: usize,
+    alpha: f64,
     region_weekly: Array3<f64>,
-    totals: Totals,
     /// Households of KUBE started so far.
     started_households: u64,
     // Scratch reused every week.
@@ -188,15 +213,19 @@ struct KubeSide<'a> {
     feed_rp_per_kg: Vec<f64>,
 }
 
+/// What the households of week t read from the KUBE side: per KUBE, the moving averages
+/// of what the programme and cash of its cost add to a member's income.
+struct Additions {
+    programme_rp: Vec<f64>,
+    cash_rp: Vec<f64>,
+}
+
 impl KubeSide<'_> {
-    /// Week t's KUBE passes and market; writes each KUBE's payout to `payout_rp` and
-    /// returns the week's flows and the households started by then.
-    fn week(&mut self, t: usize, payout_rp: &mut [f64]) -> ([f64; pw::NAMES.len()], u64) {
+    /// Week t's KUBE passes and market; writes each KUBE's additions to the households'
+    /// incomes to `out` and returns the week's flows and the households started by then.
+    fn week(&mut self, t: usize, out: &mut Additions) -> ([f64; pw::NAMES.len()], u64) {
         let (world, path) = (self.world, self.path);
         let draws = self.draws;
-        let food_index = path.food_index[t];
-        let discount = path.discount[t];
-        let mut program_cost_rp = 0.0;
 
         // 1. Start of week, outbreaks, and eggs laid: K_r(t), block by block in parallel,
         // summed in block order.
@@ -204,10 +233,12 @@ impl KubeSide<'_> {
             world,
             design: self.design,
             t,
-            food_index,
+            food_index: path.food_index[t],
             whole_hens: self.whole_hens,
             draws,
-            h0: self.h0,
+            discount: path.discount[t],
+            forgone_rp: world.household.forgone_rp_per_member_week * path.income_index[t],
+            alpha: self.alpha,
         };
         self.blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
         self.kube_supply_kg.fill(0.0);
@@ -215,8 +246,6 @@ impl KubeSide<'_> {
             for (total, part) in self.kube_supply_kg.iter_mut().zip(&b.supply_kg) {
                 *total += part;
             }
-            program_cost_rp += b.program_cost_rp;
-            self.totals.started_kubes += b.started;
             self.started_households += b.started * self.members as u64;
         }
 
@@ -255,7 +284,8 @@ impl KubeSide<'_> {
             row[rw::PRICE_RP_PER_KG] = price;
         }
 
-        // 3. Sales, costs, deaths, culling, payouts, block by block in parallel.
+        // 3. Sales, costs, deaths, culling, payouts, block by block in parallel; then what
+        // each started KUBE adds to its members' incomes.
         let (price, feed) = (&self.price_rp_per_kg, &self.feed_rp_per_kg);
         self.blocks
             .par_iter_mut()
@@ -265,19 +295,16 @@ impl KubeSide<'_> {
             for (total, part) in flows.iter_mut().zip(&b.flows) {
                 *total += part;
             }
-            program_cost_rp += b.program_cost_rp;
-            payout_rp[b.first..b.first + b.kubes.len()].copy_from_slice(&b.kubes.payout_rp);
+            let range = b.first..b.first + b.kubes.len();
+            out.programme_rp[range.clone()].copy_from_slice(&b.kubes.programme_ema_rp);
+            out.cash_rp[range].copy_from_slice(&b.kubes.cash_ema_rp);
         }
-        let totals = &mut self.totals;
-        totals.payouts_rp += flows[pw::PAYOUT_RP];
-        totals.npv_payouts_rp += flows[pw::PAYOUT_RP] * discount;
-        totals.program_cost_rp += program_cost_rp;
-        totals.npv_program_cost_rp += program_cost_rp * discount;
         (flows, self.started_households)
     }
 }
 
-/// The household side of a week: income, smoothing, the line, graduation, quantiles.
+/// The household side of a week: income in three arms, smoothing, the line, graduation,
+/// quantiles.
 struct HouseholdSide<'a> {
     world: &'a World,
     path: &'a Path,
@@ -287,18 +314,18 @@ struct HouseholdSide<'a> {
     start_week: Vec<u32>,
     alpha: f64,
     members: usize,
-    /// Households graduated so far.
-    graduated: u64,
-    // Scratch reused every week.
-    income_pc_month: Vec<f64>,
+    /// Households graduated so far, per arm.
+    graduated: [u64; ARMS],
+    poor_at_entry: u64,
     pass: households::Pass,
-    bands: Bands,
+    bands: Bands<3>,
+    bands_without: Bands<1>,
 }
 
 impl HouseholdSide<'_> {
-    /// Week t's household pass, given the week's payouts and the households started by
+    /// Week t's household pass, given the week's additions and the households started by
     /// then; fills in the household entries of the week's `flows`.
-    fn week(&mut self, t: usize, payout_rp: &[f64], started: u64, flows: &mut [f64]) {
+    fn week(&mut self, t: usize, additions: &Additions, started: u64, flows: &mut [f64]) {
         let w = self.world;
         let week_inputs = households::Week {
             t,
@@ -312,37 +339,53 @@ impl HouseholdSide<'_> {
             income_rho: w.stochastic.income_rho as f32,
             income_sigma: w.stochastic.income_sigma as f32,
             start_week: &self.start_week,
-            payout_rp,
+            programme_rp: &additions.programme_rp,
+            cash_rp: &additions.cash_rp,
             bands: &self.bands,
+            bands_without: &self.bands_without,
         };
-        let (above, graduated_now) = self.pass.step(
-            &mut self.households,
-            &mut self.luck,
-            &mut self.income_pc_month,
-            &week_inputs,
-        );
-        self.graduated += graduated_now;
+        let counts = self
+            .pass
+            .step(&mut self.households, &mut self.luck, &week_inputs);
+        for arm in 0..ARMS {
+            self.graduated[arm] += counts.graduated_now[arm];
+        }
+        self.poor_at_entry += counts.poor_at_entry;
         // Started households are a prefix: start weeks never decrease with the KUBE number.
-        let started_data = &mut self.income_pc_month[..started as usize];
-        let [p10, p50, p90] =
-            self.bands
-                .quantiles([0.1, 0.5, 0.9], started_data, &mut self.pass.tallies);
+        let (hh, members, n) = (&self.households, self.members, started as usize);
+        let [p10, p50, p90] = self
+            .bands
+            .quantiles([0.1, 0.5, 0.9], n, &self.pass.tallies, |all| {
+                households::incomes(hh, Some(&additions.programme_rp), members, n, all)
+            });
+        let [p50_without] =
+            self.bands_without
+                .quantiles([0.5], n, &self.pass.tallies_without, |all| {
+                    households::incomes(hh, None, members, n, all)
+                });
         let started = started as f64;
+        let share = |n: u64| ratio(n as f64, started);
         flows[pw::INCOME_P10] = p10;
         flows[pw::INCOME_P50] = p50;
         flows[pw::INCOME_P90] = p90;
-        flows[pw::ABOVE_LINE_SHARE] = ratio(above as f64, started);
-        flows[pw::GRADUATED_SHARE] = ratio(self.graduated as f64, started);
+        flows[pw::ABOVE_LINE_SHARE] = share(counts.above[PROGRAMME]);
+        flows[pw::GRADUATED_SHARE] = share(self.graduated[PROGRAMME]);
+        flows[pw::INCOME_P50_WITHOUT] = p50_without;
+        flows[pw::ABOVE_LINE_SHARE_WITHOUT] = share(counts.above[WITHOUT]);
+        flows[pw::ABOVE_LINE_SHARE_CASH] = share(counts.above[CASH]);
+        flows[pw::GRADUATED_SHARE_WITHOUT] = share(self.graduated[WITHOUT]);
+        flows[pw::GRADUATED_SHARE_CASH] = share(self.graduated[CASH]);
     }
 }
 
 /// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
 /// deterministic mode (`draws = None`) or as one stochastic replicate.
 ///
-/// Households of week t need only week t's payouts, and the KUBE of week t + 1 never
-/// look at households, so the two run side by side: week t's household pass beside week
-/// t + 1's KUBE passes and market (payouts in two alternating buffers). Each side keeps
-/// its own order, so the results are those of running them one after the other.
+/// Households of week t need only what week t's KUBE add to their incomes, and the KUBE
+/// of week t + 1 never look at households, so the two run side by side: week t's
+/// household pass beside week t + 1's KUBE passes and market (the additions in two
+/// alternating buffers). Each side keeps its own order, so the results are those of
+/// running them one after the other.
 pub fn simulate(
     world: &World,
     path: &Path,
@@ -360,6 +403,7 @@ pub fn simulate(
     let n_kubes = layout.keys.len();
     let blocks = kube_pass::blocks(world, &layout, draws);
     let n_households = households.len();
+    let alpha = household::ema_alpha(world.household.smoothing_weeks);
     let mut kube = KubeSide {
         world,
         design,
@@ -367,16 +411,9 @@ pub fn simulate(
         draws,
         blocks,
         whole_hens: draws.is_some(),
-        h0: design.map_or(0.0, |d| f64::from(d.flock.hens_per_kube)),
         members,
+        alpha,
         region_weekly: Array3::<f64>::zeros((weeks, n_regions, rw::NAMES.len())),
-        totals: Totals {
-            members: members as u32,
-            kubes_per_region: layout.kubes_per_region,
-            started_households_per_region: vec![0; n_regions],
-            graduated_per_region: vec![0; n_regions],
-            ..Totals::default()
-        },
         started_households: 0,
         kube_supply_kg: vec![0.0; n_regions],
         price_rp_per_kg: vec![0.0; n_regions],
@@ -389,24 +426,28 @@ pub fn simulate(
         households,
         luck: household_luck,
         start_week: layout.kubes.start_week,
-        alpha: household::ema_alpha(world.household.smoothing_weeks),
+        alpha,
         members,
-        graduated: 0,
-        income_pc_month: vec![0.0; n_households],
+        graduated: [0; ARMS],
+        poor_at_entry: 0,
         pass: households::Pass::new(n_households, n_kubes, members),
         bands: Bands::new(),
+        bands_without: Bands::new(),
     };
     let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
-    let mut payouts = [vec![0.0; n_kubes], vec![0.0; n_kubes]];
+    let mut additions = [0, 1].map(|_| Additions {
+        programme_rp: vec![0.0; n_kubes],
+        cash_rp: vec![0.0; n_kubes],
+    });
 
     let mut next =
-        (weeks > 0 && !super::cancel::requested()).then(|| kube.week(0, &mut payouts[0]));
+        (weeks > 0 && !super::cancel::requested()).then(|| kube.week(0, &mut additions[0]));
     for t in 0..weeks {
         // After a stop request the run is abandoned; what it holds is never written.
         let Some((mut flows, started)) = next.take().filter(|_| !super::cancel::requested()) else {
             break;
         };
-        let (even, odd) = payouts.split_at_mut(1);
+        let (even, odd) = additions.split_at_mut(1);
         let (current, following) = if t % 2 == 0 {
             (&even[0], &mut odd[0])
         } else {
@@ -424,50 +465,108 @@ pub fn simulate(
     let KubeSide {
         blocks,
         region_weekly,
-        mut totals,
         ..
     } = kube;
-    let households = hh.households;
-
-    // Horizon totals.
     let (kubes, luck) = kube_pass::flatten(blocks);
-    let horizon = world.weeks;
-    let mut participation_weeks: u64 = 0;
-    for k in 0..kubes.len() {
-        let start = kubes.start_week[k];
-        if start >= horizon {
-            continue;
-        }
-        let r = kubes.region[k].index();
-        participation_weeks += u64::from(horizon - start) * members as u64;
-        totals.started_households_per_region[r] += members as u64;
-        match kubes.status[k] {
-            Status::Active | Status::Resting => totals.operating_end += 1,
-            Status::Failed => totals.failed_end += 1,
-            Status::Closed => totals.closed_end += 1,
-            Status::Pending => {}
-        }
-        for h in k * members..(k + 1) * members {
-            let g = households.graduated_week[h];
-            if g != NOT_GRADUATED {
-                totals.graduated_per_region[r] += 1;
-                totals.weeks_to_graduation.push(u32::from(g) - start + 1);
-            }
-        }
-    }
-    totals.household_months = participation_weeks as f64 * 12.0 / 52.0;
-    totals.outbreaks = luck
-        .as_ref()
-        .map_or(0, |l| l.outbreaks.iter().map(|&n| u64::from(n)).sum());
-    let cash_end: f64 = kubes.cash_rp.iter().sum();
-    totals.npv_payouts_rp += cash_end * path.discount[weeks];
-
+    let totals = horizon_totals(
+        world,
+        path,
+        design,
+        &layout.kubes_per_region,
+        &kubes,
+        &hh.households,
+        hh.poor_at_entry,
+        luck.as_ref(),
+    );
     Run {
         region_weekly,
         program_weekly,
         totals,
         kubes,
         luck,
-        households,
+        households: hh.households,
     }
+}
+
+/// Adds up a run's KUBE and households after the last week, region by region and over
+/// all regions, each in KUBE order.
+#[allow(clippy::too_many_arguments)]
+fn horizon_totals(
+    world: &World,
+    path: &Path,
+    design: Option<&Design>,
+    kubes_per_region: &[u32],
+    kubes: &Kubes,
+    households: &Households,
+    poor_at_entry: u64,
+    luck: Option<&KubeLuck>,
+) -> Totals {
+    let horizon = world.weeks;
+    let members = design.map_or(1, |d| d.kube.members);
+    let m = members as usize;
+    let end_discount = path.discount[horizon as usize];
+    let spent_hen_end = design.map_or(0.0, |d| {
+        d.flock.spent_hen_price_rp * growth(world.market.food_inflation, f64::from(horizon))
+    });
+    let mut totals = Totals {
+        members,
+        kubes_per_region: kubes_per_region.to_vec(),
+        regions: vec![Tally::default(); world.regions.len()],
+        poor_at_entry,
+        ..Totals::default()
+    };
+    for k in 0..kubes.len() {
+        let r = kubes.region[k].index();
+        let start = kubes.start_week[k];
+        for tally in [&mut totals.regions[r], &mut totals.all] {
+            tally.kubes += 1;
+        }
+        if start >= horizon {
+            continue;
+        }
+        let members_h = k * m..(k + 1) * m;
+        // Over the KUBE's members: sum of 1 / n_i, graduates and who is above at the end.
+        let per_person: f64 = members_h.clone().map(|h| 1.0 / households.people[h]).sum();
+        let mut graduated = [0u64; ARMS];
+        let mut above_end = [0u64; ARMS];
+        for arm in 0..ARMS {
+            for h in members_h.clone() {
+                graduated[arm] += u64::from(households.graduated_week[arm][h] != NOT_GRADUATED);
+                above_end[arm] += u64::from(households.weeks_above[arm][h] > 0);
+            }
+        }
+        for h in members_h {
+            let g = households.graduated_week[PROGRAMME][h];
+            if g != NOT_GRADUATED {
+                totals.weeks_to_graduation.push(u32::from(g) - start + 1);
+            }
+        }
+        let end_value = kubes.cash_rp[k] * end_discount;
+        let hens_value = kubes.hens[k] * spent_hen_end * end_discount;
+        for tally in [&mut totals.regions[r], &mut totals.all] {
+            tally.started_kubes += 1;
+            tally.started_households += members as u64;
+            match kubes.status[k] {
+                Status::Active | Status::Resting => tally.operating_end += 1,
+                Status::Failed => tally.failed_end += 1,
+                Status::Closed => tally.closed_end += 1,
+                Status::Pending => {}
+            }
+            for arm in 0..ARMS {
+                tally.graduated[arm] += graduated[arm];
+                tally.above_end[arm] += above_end[arm];
+            }
+            tally.payouts_rp += kubes.total_payout_rp[k];
+            tally.npv_payouts_rp += kubes.npv_payout_rp[k] + end_value;
+            tally.npv_benefits_rp += kubes.npv_benefit_rp[k] + end_value + hens_value;
+            tally.program_cost_rp += kubes.program_cost_rp[k];
+            tally.npv_program_cost_rp += kubes.npv_program_cost_rp[k];
+            tally.household_weeks += u64::from(horizon - start) * members as u64;
+            tally.programme_gain_pc_month_rp +=
+                kubes.programme_gain_rp[k] * per_person * 52.0 / 12.0;
+            tally.cash_gain_pc_month_rp += kubes.cash_gain_rp[k] * per_person * 52.0 / 12.0;
+        }
+    }
+    totals.outbreaks = luck.map_or(0, |l| l.outbreaks.iter().map(|&n| u64::from(n)).sum());
+    totals
 }

@@ -3,68 +3,81 @@
 use crate::data::RegionId;
 use crate::model::flock::{Kube, Status};
 
-/// Every KUBE of one placement: one vector per field, indexed by KUBE number.
-#[derive(Debug, Clone, Default)]
-pub struct Kubes {
-    pub region: Vec<RegionId>,
-    pub start_week: Vec<u32>,
-    pub status: Vec<Status>,
-    pub hens: Vec<f64>,
-    pub age_weeks: Vec<u32>,
-    pub cash_rp: Vec<f64>,
-    pub rest_weeks_left: Vec<u32>,
-    /// This week's payout (zero unless paid this week); read by the member households.
-    pub payout_rp: Vec<f64>,
-    /// Ledger since the start, for the cash identity
-    /// `cash = C0 + net - payouts + flock sales - restocking + written off`.
-    pub total_net_rp: Vec<f64>,
-    pub total_payout_rp: Vec<f64>,
-    pub total_flock_sales_rp: Vec<f64>,
-    pub total_restock_rp: Vec<f64>,
-    pub total_written_off_rp: Vec<f64>,
+/// Declares a struct-of-arrays of KUBE state: one vector per field, all of one length,
+/// created with every entry at its initial value and appendable block after block.
+macro_rules! kube_arrays {
+    ($(#[$meta:meta])* pub struct $Name:ident {
+        $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $init:expr ),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $Name {
+            pub region: Vec<RegionId>,
+            pub start_week: Vec<u32>,
+            $( $(#[$fmeta])* pub $field: Vec<$ty>, )*
+        }
+
+        impl $Name {
+            pub fn new(region: Vec<RegionId>, start_week: Vec<u32>) -> $Name {
+                let n = region.len();
+                $Name {
+                    region,
+                    start_week,
+                    $( $field: vec![$init; n], )*
+                }
+            }
+
+            /// Appends another state's KUBE after this one's.
+            pub fn append(&mut self, mut other: $Name) {
+                self.region.append(&mut other.region);
+                self.start_week.append(&mut other.start_week);
+                $( self.$field.append(&mut other.$field); )*
+            }
+        }
+    };
+}
+
+kube_arrays! {
+    /// Every KUBE of one placement: one vector per field, indexed by KUBE number.
+    pub struct Kubes {
+        status: Status = Status::Pending,
+        hens: f64 = 0.0,
+        age_weeks: u32 = 0,
+        cash_rp: f64 = 0.0,
+        rest_weeks_left: u32 = 0,
+        /// This week's payout (zero unless paid this week).
+        payout_rp: f64 = 0.0,
+        /// The programme's outlay at the KUBE's start (MODEL.md 4.5), paid out over the
+        /// weeks left in the cash arm.
+        outlay_rp: f64 = 0.0,
+        /// What the member households read each week (MODEL.md 4.6): the moving averages
+        /// of what the programme adds to a member's income (`payout / M - W`) and of what
+        /// cash of the same cost adds (`cash_k / M`), both 0 before the KUBE starts.
+        programme_ema_rp: f64 = 0.0,
+        cash_ema_rp: f64 = 0.0,
+        /// Since the start: the sums of those weekly additions, per member.
+        programme_gain_rp: f64 = 0.0,
+        cash_gain_rp: f64 = 0.0,
+        /// The programme's cost of this KUBE (MODEL.md 4.5), and discounted.
+        program_cost_rp: f64 = 0.0,
+        npv_program_cost_rp: f64 = 0.0,
+        /// Discounted payouts, and payouts net of the members' forgone earnings.
+        npv_payout_rp: f64 = 0.0,
+        npv_benefit_rp: f64 = 0.0,
+        /// The KUBE's books since the start: what the region totals sum and what the cash
+        /// identity `cash = C0(t_s) + net - payouts + flock sales - restocking + written
+        /// off` is checked against.
+        total_net_rp: f64 = 0.0,
+        total_payout_rp: f64 = 0.0,
+        total_flock_sales_rp: f64 = 0.0,
+        total_restock_rp: f64 = 0.0,
+        total_written_off_rp: f64 = 0.0,
+    }
 }
 
 impl Kubes {
-    pub fn new(region: Vec<RegionId>, start_week: Vec<u32>) -> Kubes {
-        let n = region.len();
-        Kubes {
-            region,
-            start_week,
-            status: vec![Status::Pending; n],
-            hens: vec![0.0; n],
-            age_weeks: vec![0; n],
-            cash_rp: vec![0.0; n],
-            rest_weeks_left: vec![0; n],
-            payout_rp: vec![0.0; n],
-            total_net_rp: vec![0.0; n],
-            total_payout_rp: vec![0.0; n],
-            total_flock_sales_rp: vec![0.0; n],
-            total_restock_rp: vec![0.0; n],
-            total_written_off_rp: vec![0.0; n],
-        }
-    }
-
     pub fn len(&self) -> usize {
         self.region.len()
-    }
-
-    /// Appends another state's KUBE after this one's.
-    pub fn append(&mut self, mut other: Kubes) {
-        self.region.append(&mut other.region);
-        self.start_week.append(&mut other.start_week);
-        self.status.append(&mut other.status);
-        self.hens.append(&mut other.hens);
-        self.age_weeks.append(&mut other.age_weeks);
-        self.cash_rp.append(&mut other.cash_rp);
-        self.rest_weeks_left.append(&mut other.rest_weeks_left);
-        self.payout_rp.append(&mut other.payout_rp);
-        self.total_net_rp.append(&mut other.total_net_rp);
-        self.total_payout_rp.append(&mut other.total_payout_rp);
-        self.total_flock_sales_rp
-            .append(&mut other.total_flock_sales_rp);
-        self.total_restock_rp.append(&mut other.total_restock_rp);
-        self.total_written_off_rp
-            .append(&mut other.total_written_off_rp);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -92,10 +105,22 @@ impl Kubes {
     }
 }
 
+/// The three arms each member household is followed in (MODEL.md 4.6).
+pub const ARMS: usize = 3;
+/// With its KUBE.
+pub const PROGRAMME: usize = 0;
+/// Without the programme: the counterfactual.
+pub const WITHOUT: usize = 1;
+/// With cash of the same cost as its KUBE.
+pub const CASH: usize = 2;
+
 /// Every member household of one placement; household `k * M + i` is member `i` of KUBE `k`.
 ///
 /// A national run walks a million of them every week, so each field is one flat array the
 /// household pass reads straight through; weeks fit in `u16` (horizons stop at 5,200 weeks).
+/// Only the smoothed income without the programme is kept per household: the programme
+/// and cash arms add their KUBE's moving averages to it (MODEL.md 4.6 is linear in the
+/// income), while streaks and graduation weeks are kept per arm.
 #[derive(Debug, Clone, Default)]
 pub struct Households {
     /// Baseline monthly income `y_i` at t = 0, size and permanent income included.
@@ -107,11 +132,12 @@ pub struct Households {
     pub line_month_rp: Vec<f64>,
     /// `52 / (12 n_i)`: turns weekly household income into monthly income per person.
     pub month_per_person: Vec<f64>,
-    /// Smoothed weekly income `S(t)`.
+    /// Smoothed weekly income without the programme, `S_wo(t)`.
     pub smoothed_rp: Vec<f64>,
-    pub weeks_above: Vec<u16>,
-    /// Week of graduation, [`NOT_GRADUATED`] if not (yet) graduated.
-    pub graduated_week: Vec<u16>,
+    /// Per arm ([`PROGRAMME`], [`WITHOUT`], [`CASH`]): consecutive weeks above the line.
+    pub weeks_above: [Vec<u16>; ARMS],
+    /// Per arm: week of graduation, [`NOT_GRADUATED`] if not (yet) graduated.
+    pub graduated_week: [Vec<u16>; ARMS],
 }
 
 /// `graduated_week` of a household that has not graduated.
@@ -132,8 +158,8 @@ impl Households {
             people,
             line_month_rp,
             smoothed_rp: vec![0.0; n],
-            weeks_above: vec![0; n],
-            graduated_week: vec![NOT_GRADUATED; n],
+            weeks_above: std::array::from_fn(|_| vec![0; n]),
+            graduated_week: std::array::from_fn(|_| vec![NOT_GRADUATED; n]),
         }
     }
 

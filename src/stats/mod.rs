@@ -66,13 +66,15 @@ mod tests {
 /// first week, a jump) the caller's data is selected in full. Either way the result is
 /// exact; the bands only decide how fast it comes.
 #[derive(Debug, Clone)]
-pub struct Bands {
-    pub lo: [f64; 3],
-    pub hi: [f64; 3],
+pub struct Bands<const N: usize> {
+    pub lo: [f64; N],
+    pub hi: [f64; N],
     /// Recent relative misses of the predicted quantile, decaying: sets the band widths.
-    miss: [f64; 3],
+    miss: [f64; N],
     /// Last week's quantiles (NaN: none), to follow a trend.
-    last: [f64; 3],
+    last: [f64; N],
+    /// Every value of the week, materialised only when a band missed.
+    full: Vec<f64>,
     /// Scratch for gathering one band's values.
     band: Vec<f64>,
     /// Quantiles that missed their band and needed a full selection.
@@ -81,17 +83,27 @@ pub struct Bands {
 
 /// What one chunk of values contributed to [`Bands`]: counts below each band, and the
 /// values inside each band (vectors keep their capacity from week to week).
-#[derive(Debug, Clone, Default)]
-pub struct BandTally {
-    pub below: [u64; 3],
-    kept: [Vec<f64>; 3],
+#[derive(Debug, Clone)]
+pub struct BandTally<const N: usize> {
+    pub below: [u64; N],
+    kept: [Vec<f64>; N],
     /// Scratch: one byte per value of the last run, 1 if inside a band.
     inside: Vec<u8>,
 }
 
-impl BandTally {
+impl<const N: usize> Default for BandTally<N> {
+    fn default() -> Self {
+        BandTally {
+            below: [0; N],
+            kept: std::array::from_fn(|_| Vec::new()),
+            inside: Vec::new(),
+        }
+    }
+}
+
+impl<const N: usize> BandTally<N> {
     pub fn clear(&mut self) {
-        self.below = [0; 3];
+        self.below = [0; N];
         self.kept.iter_mut().for_each(Vec::clear);
     }
 
@@ -106,27 +118,25 @@ impl BandTally {
     /// those bytes eight at a time and keeps only the flagged values; bands are narrow,
     /// so most words are zero and cost one comparison.
     #[inline(always)]
-    pub fn add_all(&mut self, bands: &Bands, values: &[f64]) {
+    pub fn add_all(&mut self, bands: &Bands<N>, values: &[f64]) {
         let (lo, hi) = (bands.lo, bands.hi);
         let n = values.len();
         if self.inside.len() < n {
             self.inside.resize(n, 0);
         }
         let inside = &mut self.inside[..n];
-        let (mut b0, mut b1, mut b2) = (0u64, 0u64, 0u64);
+        let mut below = [0u64; N];
         for (flag, &x) in inside.iter_mut().zip(values) {
-            b0 += u64::from(x < lo[0]);
-            b1 += u64::from(x < lo[1]);
-            b2 += u64::from(x < lo[2]);
-            *flag = u8::from(
-                ((x >= lo[0]) & (x <= hi[0]))
-                    | ((x >= lo[1]) & (x <= hi[1]))
-                    | ((x >= lo[2]) & (x <= hi[2])),
-            );
+            let mut any = false;
+            for j in 0..N {
+                below[j] += u64::from(x < lo[j]);
+                any |= (x >= lo[j]) & (x <= hi[j]);
+            }
+            *flag = u8::from(any);
         }
-        self.below[0] += b0;
-        self.below[1] += b1;
-        self.below[2] += b2;
+        for (total, part) in self.below.iter_mut().zip(below) {
+            *total += part;
+        }
         let (words, _) = inside.as_chunks::<8>();
         for (w, word) in words.iter().enumerate() {
             // Each flag byte is 0 or 1: one bit per value to keep.
@@ -146,7 +156,7 @@ impl BandTally {
 }
 
 /// Keeps `x` in each band it is inside.
-fn keep(kept: &mut [Vec<f64>; 3], bands: &Bands, x: f64) {
+fn keep<const N: usize>(kept: &mut [Vec<f64>; N], bands: &Bands<N>, x: f64) {
     for (j, kept) in kept.iter_mut().enumerate() {
         if x >= bands.lo[j] && x <= bands.hi[j] {
             kept.push(x);
@@ -154,21 +164,22 @@ fn keep(kept: &mut [Vec<f64>; 3], bands: &Bands, x: f64) {
     }
 }
 
-impl Default for Bands {
+impl<const N: usize> Default for Bands<N> {
     fn default() -> Self {
         Bands::new()
     }
 }
 
-impl Bands {
+impl<const N: usize> Bands<N> {
     /// No band yet: every value counts as above, so the first week selects in full.
-    pub fn new() -> Bands {
+    pub fn new() -> Bands<N> {
         Bands {
-            lo: [f64::INFINITY; 3],
-            hi: [f64::INFINITY; 3],
-            miss: [0.01; 3],
-            last: [f64::NAN; 3],
+            lo: [f64::INFINITY; N],
+            hi: [f64::INFINITY; N],
+            miss: [0.01; N],
+            last: [f64::NAN; N],
             band: Vec::new(),
+            full: Vec::new(),
             full_selections: 0,
         }
     }
@@ -178,23 +189,26 @@ impl Bands {
         self.full_selections
     }
 
-    /// The type-7 quantiles `ps` of `data` (which it may reorder), using the tallies of
-    /// `data` against the current bands; then places the bands for next time.
+    /// The type-7 quantiles `ps` of `n` values, using their tallies against the current
+    /// bands; then places the bands for next time. Where a band missed its quantile,
+    /// `values` writes all `n` values (in any order) into the buffer it is given, for a full
+    /// selection; the values need not be kept anywhere else.
     pub fn quantiles(
         &mut self,
-        ps: [f64; 3],
-        data: &mut [f64],
-        tallies: &mut [BandTally],
-    ) -> [f64; 3] {
-        let n = data.len();
-        let mut out = [f64::NAN; 3];
+        ps: [f64; N],
+        n: usize,
+        tallies: &[BandTally<N>],
+        values: impl FnOnce(&mut Vec<f64>),
+    ) -> [f64; N] {
+        let mut values = Some(values);
+        let mut out = [f64::NAN; N];
         if n == 0 {
-            self.lo = [f64::INFINITY; 3];
-            self.hi = [f64::INFINITY; 3];
-            self.last = [f64::NAN; 3];
+            self.lo = [f64::INFINITY; N];
+            self.hi = [f64::INFINITY; N];
+            self.last = [f64::NAN; N];
             return out;
         }
-        for j in 0..3 {
+        for j in 0..N {
             let h = (n - 1) as f64 * ps[j];
             let k = h.floor() as usize;
             let frac = h - k as f64;
@@ -209,7 +223,12 @@ impl Bands {
                 interpolate(&mut self.band, k - below, frac)
             } else {
                 self.full_selections += 1;
-                interpolate(data, k, frac)
+                if let Some(fill) = values.take() {
+                    self.full.clear();
+                    fill(&mut self.full);
+                    debug_assert_eq!(self.full.len(), n);
+                }
+                interpolate(&mut self.full, k, frac)
             };
         }
         for (j, &q) in out.iter().enumerate() {
@@ -288,13 +307,14 @@ mod band_tests {
             {
                 tally.add_all(&bands, chunk);
             }
-            let got = bands.quantiles(ps, &mut data, &mut tallies);
+            let got = bands.quantiles(ps, data.len(), &tallies, |full| {
+                full.extend_from_slice(&data)
+            });
             for (j, p) in ps.iter().enumerate() {
                 assert_eq!(got[j], quantile_sorted(&sorted, *p), "week {week} p {p}");
             }
         }
         assert!(full_before_steady > 0, "the first week selects in full");
-        let mut empty: [f64; 0] = [];
-        assert!(bands.quantiles(ps, &mut empty, &mut tallies)[0].is_nan());
+        assert!(bands.quantiles(ps, 0, &tallies, |_| {})[0].is_nan());
     }
 }

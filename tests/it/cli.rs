@@ -5,6 +5,9 @@ use std::path::Path;
 
 use predicates::prelude::*;
 use serde_json::Value;
+use telur::results::metrics::{
+    program_weekly as program_names, region_summary as region_names, summary as summary_names,
+};
 
 use crate::{data, run_small, telur};
 
@@ -57,8 +60,8 @@ fn outputs_have_every_placement_metric_and_week() {
     run_small(&out).assert().success();
     let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary.starts_with("placement,metric,mean,p05,p50,p95\n"));
-    // 3 placements (baseline, kepri, poverty) x 18 metrics.
-    assert_eq!(summary.lines().count(), 1 + 3 * 18);
+    // 3 placements (baseline, kepri, poverty) x every summary metric.
+    assert_eq!(summary.lines().count(), 1 + 3 * summary_names::NAMES.len());
     assert!(summary.contains("\nkepri,kubes,6,6,6,6\n"));
     assert!(
         summary.contains("\nbaseline,benefit_cost_ratio,,,,\n"),
@@ -68,8 +71,18 @@ fn outputs_have_every_placement_metric_and_week() {
     assert_eq!(weekly.lines().count(), 1 + 3 * 40 * 34 * 6);
     assert!(weekly.contains("\nkepri,0,2021-03-01,Kepulauan Riau,demand_kg,"));
     let program = fs::read_to_string(out.join("program_weekly.csv")).unwrap();
-    assert_eq!(program.lines().count(), 1 + 3 * 40 * 14);
+    assert_eq!(
+        program.lines().count(),
+        1 + 3 * 40 * program_names::NAMES.len()
+    );
     assert!(program.contains("\npoverty,39,2021-11-29,graduated_share,"));
+    assert!(program.contains("\npoverty,39,2021-11-29,graduated_share_cash,"));
+    let regions = fs::read_to_string(out.join("region_summary.csv")).unwrap();
+    assert_eq!(
+        regions.lines().count(),
+        1 + 3 * 34 * region_names::NAMES.len()
+    );
+    assert!(regions.contains("\nkepri,Kepulauan Riau,cost_per_attributable_graduate_rp,"));
 }
 
 /// Runs small.toml with `args` on 1, 2 and 3 threads and checks the outputs are identical.
@@ -327,7 +340,7 @@ fn data_prints_csv_on_stdout_and_sources_on_stderr() {
     let sources = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(sources.contains("BPS"));
     assert!(
-        sources.contains("Kepulauan Riau,\"ESTIMATE: Bintan"),
+        sources.contains("Kepulauan Riau,\"BPS 2021"),
         "per-province basis"
     );
 

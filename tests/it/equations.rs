@@ -40,6 +40,7 @@ mortality_factor = 1.0
 egg_price_factor = 1.0
 vet_cost_rp_per_hen_week = 10
 fixed_cost_rp_per_kube_week = 1000
+tray_cost_rp_per_kg = 0
 pullet_price_rp = 50000
 spent_hen_price_rp = 20000
 
@@ -48,6 +49,7 @@ members = 2
 working_capital_rp = 1000000
 reserve_target_rp = 2000000
 retain_share = 0.5
+payout_rule = "profit"
 min_restock_fraction = 0.5
 
 [household]
@@ -58,6 +60,7 @@ poverty_line_growth = 0.0
 graduation_threshold = 1.0
 graduation_weeks = 2
 smoothing_weeks = 3
+forgone_rp_per_member_week = 0
 
 [program]
 capex_rp_per_kube = 5000000
@@ -612,4 +615,278 @@ fn ambiguity_a_household_exactly_on_its_line_compares_as_the_literal_formulas_do
             "week {t}: S = {s}, L = {line}"
         );
     }
+}
+
+// MODEL.md v2: the price index, trays, the flock's loss of value, forgone earnings, and
+// the three arms of 4.6, on the same KUBE.
+
+/// ONE_KUBE with a reserve target too high to bind, so payouts are the payout rule's alone.
+fn unbounded_reserve(toml: &str) -> String {
+    toml.replace("reserve_target_rp = 2000000", "reserve_target_rp = 1e12")
+}
+
+#[test]
+fn kube_4_3_trays_and_the_flocks_loss_of_value_under_both_payout_rules() {
+    // Trays at 100 Rp/kg sold; spent hens at 49,000, so a pullet (50,000) loses 1,000 over
+    // the flock's 2 laying weeks: dep = N x 1,000 / 2 with N the hens at the start of the week.
+    let toml = unbounded_reserve(ONE_KUBE)
+        .replace("tray_cost_rp_per_kg = 0", "tray_cost_rp_per_kg = 100")
+        .replace("spent_hen_price_rp = 20000", "spent_hen_price_rp = 49000");
+    let w = weeks_0_and_1();
+    let cost = [
+        w.cost[0] + 378.0 * 100.0,
+        w.cost[1] + 990.0 * 7.0 * 0.9 * 0.06 * 100.0,
+    ];
+    let net = [w.sales[0] - cost[0], w.sales[1] - cost[1]];
+    let dep = [1000.0 * 1000.0 / 2.0, 990.0 * 1000.0 / 2.0];
+    let (_, _, profit) = run(&toml);
+    let (_, _, replacement) =
+        run(&toml.replace("payout_rule = \"profit\"", "payout_rule = \"replacement\""));
+    for t in 0..2 {
+        close(
+            profit.program_weekly[[t, pw::COST_RP]],
+            cost[t],
+            "cost with trays",
+        );
+        close(
+            profit.program_weekly[[t, pw::PAYOUT_RP]],
+            0.5 * net[t],
+            "profit rule: half the operating profit",
+        );
+        close(
+            replacement.program_weekly[[t, pw::PAYOUT_RP]],
+            0.5 * (net[t] - dep[t]),
+            "replacement rule: half the profit beyond the loss of value",
+        );
+    }
+    // What the replacement rule keeps: dep x (1 - retain) more each week.
+    let kept = |run: &Run| run.program_weekly[[0, pw::CASH_RP]];
+    close(
+        kept(&replacement) - kept(&profit),
+        0.5 * dep[0],
+        "the group keeps half the loss of value",
+    );
+}
+
+#[test]
+fn kube_4_3_the_price_index_grows_working_capital_reserve_capex_and_costs() {
+    // 10% food inflation, feed flat; the KUBE starts in week 2, at g(2) = 1.1^(2/52).
+    let toml = ONE_KUBE
+        .replace("food_inflation = 0.0", "food_inflation = 0.1")
+        .replace("tray_cost_rp_per_kg = 0", "tray_cost_rp_per_kg = 100")
+        .replace(
+            "allocation = { \"Testland\" = 1 }",
+            "allocation = { \"Testland\" = 1 }\nstart_week = 2",
+        );
+    let (s, baseline, run) = run(&toml);
+    let g = 1.1f64.powf(2.0 / 52.0);
+    // Outlay at the start: capex(t_s) + H0 x pullet(t_s) + C0(t_s).
+    let outlay = 5_000_000.0 * g + 1000.0 * (50_000.0 * g) + 1_000_000.0 * g;
+    close(
+        run.kubes.outlay_rp[0],
+        outlay,
+        "outlay at the start week's prices",
+    );
+    // The first week's costs: feed (not inflated here), vet, fixed and trays at g(2).
+    let kg = 378.0;
+    let cost = 700.0 * 5_500.0 + 1000.0 * (10.0 * g) + 1000.0 * g + kg * (100.0 * g);
+    close(run.program_weekly[[2, pw::COST_RP]], cost, "costs at g(2)");
+    // Cash is capped at the reserve target R(2) = 2,000,000 g(2).
+    close(
+        run.program_weekly[[2, pw::CASH_RP]],
+        2_000_000.0 * g,
+        "R(t)",
+    );
+    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    // Weeks 2 (active), 3 (active: culled at 20) and 4 (resting) pay mentoring, not inflated.
+    close(
+        m[sm::PROGRAM_COST_RP],
+        outlay + 3.0 * 40_000.0,
+        "programme cost",
+    );
+}
+
+#[test]
+fn household_4_4_members_give_up_earnings_while_the_flock_lays() {
+    // W = 7,000 per member in the weeks the KUBE is active (0 and 1), nothing while it
+    // rests (2) or once it has closed (3 on).
+    let toml = ONE_KUBE.replace(
+        "forgone_rp_per_member_week = 0",
+        "forgone_rp_per_member_week = 7000",
+    );
+    let (s, baseline, run) = run(&toml);
+    let w = weeks_0_and_1();
+    let payouts = [w.payout[0], w.payout[1], 0.0, 2_000_000.0, 0.0, 0.0];
+    let forgone = [7_000.0, 7_000.0, 0.0, 0.0, 0.0, 0.0];
+    let disc = |t: f64| 1.04f64.powf(-t / 52.0);
+    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    // Benefits: payouts net of both members' forgone earnings, discounted (no cash or hens
+    // left at the end).
+    let benefits: f64 = (0..6)
+        .map(|t| (payouts[t] - 2.0 * forgone[t]) * disc(t as f64))
+        .sum();
+    close(m[sm::NPV_BENEFITS_RP], benefits, "NPV of benefits");
+    close(
+        m[sm::BENEFIT_COST_RATIO],
+        benefits / m[sm::NPV_PROGRAM_COST_RP],
+        "benefit-cost ratio on benefits",
+    );
+    // Income gain: (payout/2 - W) per member-week, per person (4) per month, over the 12
+    // household-weeks.
+    let gain: f64 = (0..6).map(|t| payouts[t] / 2.0 - forgone[t]).sum::<f64>() * 2.0;
+    close(
+        m[sm::INCOME_GAIN_PC_MONTH_RP],
+        gain * 52.0 / 12.0 / 4.0 / 12.0,
+        "income gain per person-month",
+    );
+}
+
+#[test]
+fn arms_4_6_cash_of_the_same_cost_spreads_the_outlay_over_the_weeks_left() {
+    let (s, baseline, run) = run(ONE_KUBE);
+    // cash_k(t) = outlay / (T - t_s) + mentoring_k(t): 56,000,000 / 6 each week, plus the
+    // 40,000 of mentoring in weeks 0-2 (active, active, resting), none once closed.
+    let outlay = 5_000_000.0 + 1000.0 * 50_000.0 + 1_000_000.0;
+    let cash: Vec<f64> = (0..6)
+        .map(|t| outlay / 6.0 + if t < 3 { 40_000.0 } else { 0.0 })
+        .collect();
+    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    // The transfers add up to exactly what the programme spent.
+    close(
+        cash.iter().sum(),
+        m[sm::PROGRAM_COST_RP],
+        "cash = programme cost",
+    );
+    close(
+        m[sm::INCOME_GAIN_PC_MONTH_CASH_RP],
+        cash.iter().sum::<f64>() / 2.0 * 2.0 * 52.0 / 12.0 / 4.0 / 12.0,
+        "cash gain per person-month",
+    );
+    // Each arm smoothed from the same S(-1) = base, by the literal formula.
+    let z = 0.674_489_750_196_081_7;
+    let base = [-z, z].map(|q| 600_000.0 * (0.5 * q - 0.125f64).exp() * 12.0 / 52.0);
+    let line = 300_000.0 * 4.0 * 12.0 / 52.0;
+    let alpha = 0.5;
+    let (mut s_cash, mut s_wo) = (base, base);
+    let (mut streak_cash, mut streak_wo) = ([0; 2], [0; 2]);
+    for (t, c) in cash.iter().enumerate() {
+        let (mut above_cash, mut above_wo) = (0.0, 0.0);
+        for i in 0..2 {
+            s_cash[i] = alpha * (base[i] + c / 2.0) + (1.0 - alpha) * s_cash[i];
+            s_wo[i] = alpha * base[i] + (1.0 - alpha) * s_wo[i];
+            streak_cash[i] = if s_cash[i] >= line {
+                streak_cash[i] + 1
+            } else {
+                0
+            };
+            streak_wo[i] = if s_wo[i] >= line { streak_wo[i] + 1 } else { 0 };
+            above_cash += f64::from(u8::from(s_cash[i] >= line)) / 2.0;
+            above_wo += f64::from(u8::from(s_wo[i] >= line)) / 2.0;
+        }
+        close(
+            run.program_weekly[[t, pw::ABOVE_LINE_SHARE_CASH]],
+            above_cash,
+            "above, cash",
+        );
+        close(
+            run.program_weekly[[t, pw::ABOVE_LINE_SHARE_WITHOUT]],
+            above_wo,
+            "above, without",
+        );
+        // p50 without: the mean of the two per-capita incomes.
+        let p50 = (s_wo[0] + s_wo[1]) / 2.0 / 4.0 * 52.0 / 12.0;
+        close(
+            run.program_weekly[[t, pw::INCOME_P50_WITHOUT]],
+            p50,
+            "p50 without",
+        );
+    }
+    // Below the line without the programme (ratio 0.5), above with 4.7 M a week of cash.
+    close(
+        m[sm::GRADUATED_SHARE_WITHOUT],
+        0.0,
+        "nobody graduates without",
+    );
+    close(m[sm::GRADUATED_SHARE_CASH], 1.0, "both graduate with cash");
+    close(
+        m[sm::GRADUATION_ATTRIBUTABLE_SHARE_CASH],
+        1.0,
+        "caused by cash",
+    );
+    close(
+        m[sm::ATTRIBUTABLE_GRADUATES],
+        2.0,
+        "both caused by the programme",
+    );
+    close(
+        m[sm::GRADUATION_ATTRIBUTABLE_SHARE],
+        1.0,
+        "programme share caused",
+    );
+    close(
+        m[sm::COST_PER_ATTRIBUTABLE_GRADUATE_RP],
+        m[sm::PROGRAM_COST_RP] / 2.0,
+        "cost per graduate caused",
+    );
+    close(m[sm::POOR_AT_ENTRY_SHARE], 1.0, "both poor at entry");
+    close(
+        m[sm::ABOVE_LINE_END_SHARE_WITHOUT],
+        0.0,
+        "without: below at the end",
+    );
+}
+
+#[test]
+fn arms_4_6_a_household_above_its_line_at_entry_graduates_in_every_arm_and_counts_for_nothing() {
+    // Baseline income twice the line: above from its first week in every arm, so it
+    // graduates in every arm and the programme caused nothing.
+    let toml = ONE_KUBE.replace("baseline_income_ratio = 0.5", "baseline_income_ratio = 2.0");
+    let (s, baseline, run) = run(&toml);
+    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    for metric in [
+        sm::GRADUATED_SHARE,
+        sm::GRADUATED_SHARE_WITHOUT,
+        sm::GRADUATED_SHARE_CASH,
+    ] {
+        close(m[metric], 1.0, sm::NAMES[metric]);
+    }
+    close(m[sm::ATTRIBUTABLE_GRADUATES], 0.0, "nothing caused");
+    close(m[sm::GRADUATION_ATTRIBUTABLE_SHARE], 0.0, "no share caused");
+    assert!(
+        m[sm::COST_PER_ATTRIBUTABLE_GRADUATE_RP].is_nan(),
+        "no cost per graduate caused without a graduate caused"
+    );
+    close(m[sm::POOR_AT_ENTRY_SHARE], 0.0, "nobody poor at entry");
+}
+
+#[test]
+fn arms_4_6_with_no_payout_and_no_forgone_earnings_the_programme_arm_is_the_without_arm() {
+    // The KUBE keeps all its profit and members give up nothing: I = I_wo every week, and
+    // the engine's programme arm (S_wo plus the KUBE's moving average of 0) is the without
+    // arm bit for bit.
+    let toml = unbounded_reserve(ONE_KUBE)
+        .replace("retain_share = 0.5", "retain_share = 1.0")
+        .replace("cull_age_weeks = 20", "cull_age_weeks = 60");
+    let (_, _, run) = run(&toml);
+    assert!(
+        run.program_weekly
+            .column(pw::PAYOUT_RP)
+            .iter()
+            .all(|&p| p == 0.0)
+    );
+    for t in 0..6 {
+        assert_eq!(
+            run.program_weekly[[t, pw::INCOME_P50]].to_bits(),
+            run.program_weekly[[t, pw::INCOME_P50_WITHOUT]].to_bits(),
+            "week {t}"
+        );
+        assert_eq!(
+            run.program_weekly[[t, pw::ABOVE_LINE_SHARE]],
+            run.program_weekly[[t, pw::ABOVE_LINE_SHARE_WITHOUT]]
+        );
+    }
+    assert_eq!(
+        run.households.graduated_week[0],
+        run.households.graduated_week[1]
+    );
 }

@@ -1,9 +1,12 @@
 //! Invariants over random valid scenarios: counts add up, stocks stay non-negative, the
-//! KUBE cash ledger balances, shares stay within 0..1.
+//! KUBE cash ledger balances, shares stay within 0..1, and the three arms of MODEL.md 4.6
+//! add up (graduates caused, cash of the same cost, a programme that adds nothing).
 
 use proptest::prelude::*;
 use telur::model::flock::Status;
-use telur::results::metrics::{program_weekly as pw, region_weekly as rw, summary as sm};
+use telur::results::metrics::{
+    program_weekly as pw, region_summary as rs, region_weekly as rw, summary as sm,
+};
 use telur::scenario::{Overrides, Scenario, Source};
 use telur::sim::luck::Shocks;
 use telur::sim::{Draws, Path, outcome, simulate};
@@ -38,6 +41,12 @@ struct Knobs {
     rollout: u32,
     breed: &'static str,
     stochastic: bool,
+    replacement: bool,
+    forgone: f64,
+    food_inflation: f64,
+    /// The KUBE keeps all its profit and members give up nothing: the programme arm can
+    /// differ from the without arm only through closing or failure payouts.
+    keeps_all: bool,
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
@@ -65,8 +74,14 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             prop::sample::select(vec!["builtin:layer-brown", "builtin:kub"]),
             any::<bool>(),
         ),
+        (
+            any::<bool>(),
+            prop::sample::select(vec![0.0, 3_000.0, 15_000.0]),
+            -0.02f64..0.1,
+            any::<bool>(),
+        ),
     )
-        .prop_map(|(a, b, c)| Knobs {
+        .prop_map(|(a, b, c, d)| Knobs {
             hens: a.0,
             members: a.1,
             placement_age: a.2,
@@ -84,6 +99,10 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             rollout: c.3,
             breed: c.4,
             stochastic: c.5,
+            replacement: d.0,
+            forgone: if d.3 { 0.0 } else { d.1 },
+            food_inflation: d.2,
+            keeps_all: d.3,
         })
 }
 
@@ -103,6 +122,10 @@ fn toml(k: &Knobs) -> String {
 mode = "{mode}"
 weeks = 120
 breed = "{breed}"
+[market]
+food_inflation = {inflation}
+[household]
+forgone_rp_per_member_week = {forgone}
 [flock]
 hens_per_kube = {hens}
 placement_age_weeks = {pa}
@@ -115,6 +138,7 @@ members = {members}
 working_capital_rp = {wc}
 reserve_target_rp = {reserve}
 retain_share = {retain}
+payout_rule = "{rule}"
 min_restock_fraction = {min_restock}
 [stochastic]
 outbreak_prob_week = 0.02
@@ -140,8 +164,15 @@ rollout_weeks = {rollout}
         fixed = k.fixed_cost,
         members = k.members,
         wc = k.working_capital,
-        reserve = k.reserve,
-        retain = k.retain,
+        reserve = if k.keeps_all { 1e15 } else { k.reserve },
+        retain = if k.keeps_all { 1.0 } else { k.retain },
+        rule = if k.replacement {
+            "replacement"
+        } else {
+            "profit"
+        },
+        inflation = k.food_inflation,
+        forgone = k.forgone,
         min_restock = k.min_restock,
         kubes = k.kubes,
         regions = regions.join(", "),
@@ -199,12 +230,15 @@ proptest! {
         }
 
         let c0 = placement.design.kube.working_capital_rp;
+        let inflation = s.world.market.food_inflation;
         let kubes = &run.kubes;
         for i in 0..kubes.len() {
             prop_assert!(kubes.hens[i] >= 0.0 && kubes.cash_rp[i] >= 0.0);
             if kubes.status[i] == Status::Pending {
                 continue;
             }
+            // The working capital the KUBE started with, at its start week's prices.
+            let c0 = c0 * telur::model::growth(inflation, f64::from(kubes.start_week[i]));
             let ledger = c0 + kubes.total_net_rp[i] - kubes.total_payout_rp[i] + kubes.total_flock_sales_rp[i]
                 - kubes.total_restock_rp[i] + kubes.total_written_off_rp[i];
             let scale = c0.abs().max(kubes.total_payout_rp[i].abs()).max(1.0);
@@ -218,6 +252,52 @@ proptest! {
         }
         let ended = m[sm::KUBES_OPERATING_END_SHARE] + m[sm::KUBES_FAILED_SHARE] + m[sm::KUBES_CLOSED_SHARE];
         prop_assert!(ended.is_nan() || (ended - 1.0).abs() < 1e-12, "every started KUBE is operating, failed or closed");
+
+        // Graduates caused: graduated minus graduated without, in the placement and in
+        // every region, and the regions add up to the placement.
+        let t = &run.totals;
+        prop_assert_eq!(m[sm::ATTRIBUTABLE_GRADUATES], t.all.graduated[0] as f64 - t.all.graduated[1] as f64);
+        let households = t.all.started_households as f64;
+        if households > 0.0 {
+            let caused = (m[sm::GRADUATED_SHARE] - m[sm::GRADUATED_SHARE_WITHOUT]) * households;
+            prop_assert!((caused - m[sm::ATTRIBUTABLE_GRADUATES]).abs() < 1e-6);
+        }
+        let regions = outcome::region_metrics(&s.world, &baseline, &run);
+        let mut caused_in_regions = 0.0;
+        for (r, tally) in t.regions.iter().enumerate() {
+            let share = regions[[r, rs::GRADUATION_ATTRIBUTABLE_SHARE]];
+            let with = regions[[r, rs::GRADUATED_SHARE]];
+            let without = regions[[r, rs::GRADUATED_SHARE_WITHOUT]];
+            if tally.started_households == 0 {
+                prop_assert!(share.is_nan());
+                continue;
+            }
+            prop_assert_eq!(share, with - without);
+            caused_in_regions += share * tally.started_households as f64;
+        }
+        prop_assert!((caused_in_regions - m[sm::ATTRIBUTABLE_GRADUATES]).abs() < 1e-6);
+
+        // Cash of the same cost: each KUBE's transfers to its members over the weeks left
+        // add up to what the programme spent on it.
+        let members = f64::from(placement.design.kube.members);
+        for i in 0..kubes.len() {
+            let spent = kubes.program_cost_rp[i];
+            let handed = kubes.cash_gain_rp[i] * members;
+            prop_assert!((handed - spent).abs() <= 1e-9 * spent.max(1.0),
+                "KUBE {i}: cash arm {handed} against programme cost {spent}");
+        }
+
+        // A programme that pays nothing and costs its members nothing changes no income:
+        // its arm is the without arm bit for bit.
+        let paid = run.program_weekly.column(pw::PAYOUT_RP).iter().any(|&p| p != 0.0);
+        if k.keeps_all && !paid {
+            prop_assert_eq!(&run.households.graduated_week[0], &run.households.graduated_week[1]);
+            prop_assert_eq!(&run.households.weeks_above[0], &run.households.weeks_above[1]);
+            for week in 0..s.world.weeks as usize {
+                let (a, b) = (run.program_weekly[[week, pw::INCOME_P50]], run.program_weekly[[week, pw::INCOME_P50_WITHOUT]]);
+                prop_assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "week {week}: {a} vs {b}");
+            }
+        }
     }
 }
 

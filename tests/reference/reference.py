@@ -1,12 +1,17 @@
-"""An independent, literal Python implementation of MODEL.md section 4 (deterministic mode).
+"""An independent, literal Python implementation of MODEL.md v2 section 4 (deterministic mode).
 
 Written from MODEL.md alone, without reading the Rust engine, to cross-check it: telur's
-outputs must match it to a relative 1e-9. Usage: python3 reference.py SCENARIO OUTPUT_DIR
+outputs must match it to a relative 1e-9. Every equation is evaluated as MODEL.md writes
+it: in particular the three arms of 4.6 are three separate moving averages per household
+(telur keeps one and adds per-KUBE corrections; the two agree to rounding).
+Usage: python3 reference.py SCENARIO OUTPUT_DIR
 """
 import sys, tomllib, csv, math, datetime, os
 from statistics import NormalDist
 
 SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src', 'data', 'builtin')
+BREEDS = {'builtin:layer-brown': 'layer-brown.csv', 'builtin:kub': 'kub.csv'}
+DESIGN_TABLES = ('flock', 'kube', 'program')
 
 def load_csv(path):
     with open(path) as f:
@@ -29,11 +34,17 @@ def resolve(path):
             return os.path.join(SHARED, builtin[ref])
         return os.path.join(base, ref)
     out['_regions'] = load_csv(data(out['regions'], {'builtin:indonesia': 'indonesia-2019.csv'}))
-    out['_breed'] = load_csv(data(out['breed'], {'builtin:layer-brown': 'layer-brown.csv', 'builtin:kub': 'kub.csv'}))
+    out['_breed_file'] = lambda ref: load_csv(data(ref, BREEDS))
     return out
 
 def g(rate, t):
     return (1 + rate) ** (t / 52)
+
+def design_of(sc, p):
+    """A placement's design: its own breed and tables merged key by key over the scenario's."""
+    d = {t: {**sc[t], **p.get(t, {})} for t in DESIGN_TABLES}
+    d['breed'] = sc['_breed_file'](p.get('breed', sc['breed']))
+    return d
 
 def simulate(sc):
     T = sc['weeks']
@@ -41,14 +52,7 @@ def simulate(sc):
     regs = sc['_regions']
     R = len(regs)
     f = lambda r, k: float(regs[r][k])
-    mk, fl, kb, hh, pg = sc['market'], sc['flock'], sc['kube'], sc['household'], sc['program']
-    breed = sc['_breed']
-    a0 = int(breed[0]['age_weeks'])
-    def curve(a, col):
-        if a < a0:
-            return 0.0 if col == 'hen_day' else float(breed[0][col])
-        i = min(a - a0, len(breed) - 1)
-        return float(breed[i][col])
+    mk, hh = sc['market'], sc['household']
     month = [(start + datetime.timedelta(days=7 * t + 3)).month - 1 for t in range(T)]
     D = [[f(r, 'population') * g(f(r, 'population_growth'), t) * f(r, 'egg_consumption_kg_per_capita_year') / 52 * mk['demand_season'][month[t]] for r in range(R)] for t in range(T)]
     B = [[1000 * f(r, 'layer_egg_production_t_year') * g(f(r, 'production_growth'), t) / 52 for r in range(R)] for t in range(T)]
@@ -72,7 +76,7 @@ def simulate(sc):
             c[i] += 1
         return c
 
-    placements = [('baseline', [0] * R, 0, 0)]
+    placements = [('baseline', [0] * R, 0, 0, design_of(sc, {}))]
     for p in sc['placement']:
         counts = [0] * R
         if p['strategy'] == 'explicit':
@@ -94,40 +98,61 @@ def simulate(sc):
             c = lr(p['kubes'], w)
             for r, x in zip(cand, c):
                 counts[r] = x
-        placements.append((p['name'], counts, p.get('start_week', 0), p.get('rollout_weeks', 0)))
+        placements.append((p['name'], counts, p.get('start_week', 0), p.get('rollout_weeks', 0), design_of(sc, p)))
 
-    M = kb['members']; H0 = fl['hens_per_kube']; C0 = kb['working_capital_rp']; R_ = kb['reserve_target_rp']
     sigma = hh['income_dispersion_sigma']
     alpha = 2 / (hh['smoothing_weeks'] + 1)
     nd = NormalDist()
+    disc_rate = sc['program']['discount_rate']
     results = {}
-    for (pname, counts, sw, rw) in placements:
+    for (pname, counts, sw, rw, ds) in placements:
+        fl, kb, pg, breed = ds['flock'], ds['kube'], ds['program'], ds['breed']
+        a0 = int(breed[0]['age_weeks'])
+        def curve(a, col):
+            if a < a0:
+                return 0.0 if col == 'hen_day' else float(breed[0][col])
+            i = min(a - a0, len(breed) - 1)
+            return float(breed[i][col])
+        M = kb['members']; H0 = fl['hens_per_kube']
         kregion = [r for r in range(R) for _ in range(counts[r])]
         n = len(kregion)
         kstart = [sw + (j * rw) // n for j in range(n)]
         st = ['pending'] * n; N = [0.0] * n; A = [0] * n; C = [0.0] * n; rest = [0] * n
-        y = []; S = []; streak = []; gw = []
+        outlay = [0.0] * n
+        # Per KUBE sums for the region results.
+        k_pay = [0.0] * n; k_cost = [0.0] * n; k_npv_cost = [0.0] * n; k_npv_ben = [0.0] * n
+        ARMS = ('prog', 'wo', 'cash')
+        y = []; size = []
+        S = {a: [] for a in ARMS}; streak = {a: [] for a in ARMS}; gw = {a: [] for a in ARMS}
+        poor_entry = 0
+        gain = {'prog': 0.0, 'cash': 0.0}; hweeks = 0
         for k in range(n):
             r = kregion[k]
             nr = f(r, 'poor_household_size'); pl = f(r, 'poverty_line_rp_per_capita_month')
             for i in range(M):
                 y.append(hh['baseline_income_ratio'] * pl * nr * math.exp(sigma * nd.inv_cdf((i + 0.5) / M) - sigma ** 2 / 2))
-                S.append(None); streak.append(0); gw.append(None)
+                size.append(nr)
+                for a in ARMS:
+                    S[a].append(None); streak[a].append(0); gw[a].append(None)
         rw_out = []
         pw_out = []
-        pay_total = 0.0; npv_pay = 0.0; cost_total = 0.0; npv_cost = 0.0
+        pay_total = 0.0; npv_pay = 0.0
         for t in range(T):
             food = g(mk['food_inflation'], t)
             pullet = fl['pullet_price_rp'] * food
+            C0t = kb['working_capital_rp'] * food
+            Rt = kb['reserve_target_rp'] * food
             payout = [0.0] * n
             wstat = [None] * n
-            pcost = 0.0
+            kcost = [0.0] * n
+            disc = (1 + disc_rate) ** (-t / 52)
             for k in range(n):
                 if st[k] == 'pending' and t == kstart[k]:
-                    st[k] = 'active'; N[k] = H0; A[k] = fl['placement_age_weeks']; C[k] = C0
-                    pcost += pg['capex_rp_per_kube'] + H0 * pullet + C0
+                    st[k] = 'active'; N[k] = H0; A[k] = fl['placement_age_weeks']; C[k] = C0t
+                    outlay[k] = pg['capex_rp_per_kube'] * food + H0 * pullet + C0t
+                    kcost[k] += outlay[k]
                 elif st[k] == 'resting' and rest[k] == 0:
-                    nn = min(H0, (C[k] - C0) / pullet)
+                    nn = min(H0, (C[k] - C0t) / pullet)
                     if nn < kb['min_restock_fraction'] * H0:
                         st[k] = 'closed'; payout[k] += max(C[k], 0); C[k] = 0
                     else:
@@ -151,6 +176,7 @@ def simulate(sc):
                 rows.append((D[t][r], B[t][r], K[r], max(0, D[t][r] - B[t][r] - K[r]), x, price))
             rw_out.append(rows)
             active = 0; eggs_sum = 0; rev = 0; cost_sum = 0
+            shp = fl['spent_hen_price_rp'] * food
             for k in range(n):
                 if wstat[k] == 'active':
                     active += 1
@@ -158,109 +184,171 @@ def simulate(sc):
                     ekg, fkg = prod[k]
                     eggs_sum += ekg
                     sales = ekg * P[r] * mk['farmgate_share'] * fl['egg_price_factor']
-                    cost = fkg * F[t][r] + N[k] * fl['vet_cost_rp_per_hen_week'] * food + fl['fixed_cost_rp_per_kube_week'] * food
+                    cost = fkg * F[t][r] + N[k] * (fl['vet_cost_rp_per_hen_week'] * food) + fl['fixed_cost_rp_per_kube_week'] * food + ekg * (fl['tray_cost_rp_per_kg'] * food)
+                    dep = N[k] * max(0, pullet - shp) / (fl['cull_age_weeks'] - fl['placement_age_weeks'])
                     a = A[k]
                     N[k] = N[k] * (1 - min(1, curve(a, 'weekly_mortality') * fl['mortality_factor']))
                     A[k] = a + 1
                     spent = 0
-                    shp = fl['spent_hen_price_rp'] * food
                     if A[k] >= fl['cull_age_weeks']:
                         spent = N[k] * shp; N[k] = 0; st[k] = 'resting'; rest[k] = fl['rest_weeks']
                     net = sales - cost
-                    pay = (1 - kb['retain_share']) * max(net, 0)
+                    if kb['payout_rule'] == 'replacement':
+                        pay = (1 - kb['retain_share']) * max(net - dep, 0)
+                    else:
+                        pay = (1 - kb['retain_share']) * max(net, 0)
                     C[k] = C[k] + net - pay + spent
-                    if C[k] > R_:
-                        pay += C[k] - R_; C[k] = R_
+                    if C[k] > Rt:
+                        pay += C[k] - Rt; C[k] = Rt
                     extra = 0
                     if C[k] < 0:
                         st[k] = 'failed'; extra = N[k] * shp; C[k] += extra; N[k] = 0; pay += max(C[k], 0); C[k] = 0
                     payout[k] += pay
                     rev += sales + spent + extra; cost_sum += cost
                 if wstat[k] in ('active', 'resting'):
-                    pcost += pg['mentoring_rp_per_kube_week']
+                    kcost[k] += pg['mentoring_rp_per_kube_week']
                 if wstat[k] == 'resting':
                     rest[k] -= 1
-            disc = (1 + pg['discount_rate']) ** (-t / 52)
-            cost_total += pcost; npv_cost += pcost * disc
+            Wt = hh['forgone_rp_per_member_week'] * g(hh['income_growth'], t)
+            for k in range(n):
+                k_cost[k] += kcost[k]; k_npv_cost[k] += kcost[k] * disc
+                k_pay[k] += payout[k]
+                forgone = Wt if wstat[k] == 'active' else 0.0
+                if t >= kstart[k]:
+                    k_npv_ben[k] += (payout[k] - M * forgone) * disc
             pay_total += sum(payout); npv_pay += sum(payout) * disc
-            # households
-            inc = []; above_n = 0; started_h = 0
+            # households, in three arms
+            inc = []; inc_wo = []; above_n = {a: 0 for a in ARMS}; started_h = 0
             for k in range(n):
                 if t < kstart[k]:
                     continue
                 r = kregion[k]
-                nr = f(r, 'poor_household_size'); pl = f(r, 'poverty_line_rp_per_capita_month')
+                pl = f(r, 'poverty_line_rp_per_capita_month')
+                forgone = Wt if wstat[k] == 'active' else 0.0
+                mentoring = pg['mentoring_rp_per_kube_week'] if wstat[k] in ('active', 'resting') else 0.0
+                cash_k = outlay[k] / (T - kstart[k]) + mentoring
                 for i in range(M):
                     h = k * M + i
+                    nr = size[h]
                     started_h += 1
-                    base = y[h] * g(hh['income_growth'], t) * 12 / 52
-                    I = base + payout[k] / M
-                    if S[h] is None:
-                        S[h] = base
-                    S[h] = alpha * I + (1 - alpha) * S[h]
+                    hweeks += 1
+                    I_wo = y[h] * g(hh['income_growth'], t) * 12 / 52
+                    I = {'prog': I_wo + payout[k] / M - forgone, 'wo': I_wo, 'cash': I_wo + cash_k / M}
+                    gain['prog'] += (I['prog'] - I_wo) * 52 / 12 / nr
+                    gain['cash'] += (I['cash'] - I_wo) * 52 / 12 / nr
                     L = pl * nr * g(hh['poverty_line_growth'], t) * 12 / 52
-                    above = S[h] >= hh['graduation_threshold'] * L
-                    streak[h] = streak[h] + 1 if above else 0
-                    if gw[h] is None and streak[h] >= hh['graduation_weeks']:
-                        gw[h] = t
-                    above_n += above
-                    inc.append(S[h] / nr * 52 / 12)
-            inc.sort()
-            def q(p):
-                if not inc: return None
-                hq = (len(inc) - 1) * p; lo = math.floor(hq); hi = min(lo + 1, len(inc) - 1)
-                return inc[lo] + (hq - lo) * (inc[hi] - inc[lo])
-            grads = sum(1 for k in range(n) if kstart[k] <= t for i in range(M) if gw[k * M + i] is not None)
+                    for a in ARMS:
+                        if S[a][h] is None:
+                            S[a][h] = I_wo
+                        S[a][h] = alpha * I[a] + (1 - alpha) * S[a][h]
+                        above = S[a][h] >= hh['graduation_threshold'] * L
+                        streak[a][h] = streak[a][h] + 1 if above else 0
+                        if gw[a][h] is None and streak[a][h] >= hh['graduation_weeks']:
+                            gw[a][h] = t
+                        above_n[a] += above
+                        if a == 'wo' and t == kstart[k] and not above:
+                            poor_entry += 1
+                    inc.append(S['prog'][h] / nr * 52 / 12)
+                    inc_wo.append(S['wo'][h] / nr * 52 / 12)
+            inc.sort(); inc_wo.sort()
+            def q(v, p):
+                if not v: return None
+                hq = (len(v) - 1) * p; lo = math.floor(hq); hi = min(lo + 1, len(v) - 1)
+                return v[lo] + (hq - lo) * (v[hi] - v[lo])
+            def grads(a):
+                return sum(1 for k in range(n) if kstart[k] <= t for i in range(M) if gw[a][k * M + i] is not None)
+            sh = lambda x: x / started_h if started_h else None
             pw_out.append({'active_kubes': active, 'hens': sum(N), 'eggs_kg': eggs_sum, 'revenue_rp': rev, 'cost_rp': cost_sum,
                            'payout_rp': sum(payout), 'cash_rp': sum(C), 'failed_kubes': st.count('failed'), 'closed_kubes': st.count('closed'),
-                           'income_pc_month_p10_rp': q(.1), 'income_pc_month_p50_rp': q(.5), 'income_pc_month_p90_rp': q(.9),
-                           'above_line_share': above_n / started_h if started_h else None, 'graduated_share': grads / started_h if started_h else None})
+                           'income_pc_month_p10_rp': q(inc, .1), 'income_pc_month_p50_rp': q(inc, .5), 'income_pc_month_p90_rp': q(inc, .9),
+                           'above_line_share': sh(above_n['prog']), 'graduated_share': sh(grads('prog')),
+                           'income_pc_month_p50_without_rp': q(inc_wo, .5), 'above_line_share_without': sh(above_n['wo']),
+                           'above_line_share_cash': sh(above_n['cash']), 'graduated_share_without': sh(grads('wo')),
+                           'graduated_share_cash': sh(grads('cash'))})
+        endd = (1 + disc_rate) ** (-T / 52)
+        shT = fl['spent_hen_price_rp'] * g(mk['food_inflation'], T)
+        k_end = [(C[k] + N[k] * shT) * endd for k in range(n)]
         started = [k for k in range(n) if kstart[k] < T]
         results[pname] = dict(counts=counts, rw=rw_out, pw=pw_out, st=st, started=started, kstart=kstart, kregion=kregion, gw=gw,
-                              pay_total=pay_total, npv_pay=npv_pay + sum(C) * (1 + pg['discount_rate']) ** (-T / 52),
-                              cost_total=cost_total, npv_cost=npv_cost)
-    # metrics
+                              M=M, pay_total=pay_total, npv_pay=npv_pay + sum(C) * endd,
+                              k_pay=k_pay, k_cost=k_cost, k_npv_cost=k_npv_cost, k_npv_ben=k_npv_ben, k_end=k_end,
+                              poor_entry=poor_entry, streak=streak, gain=gain, hweeks=hweeks)
+    return summarise(sc, results, D, names, f, R, T)
+
+def summarise(sc, results, D, names, f, R, T):
     summary = {}; rsum = {}
     base = results['baseline']
+    div = lambda a, b: None if not b else a / b
+    def med(v):
+        if not v: return None
+        hq = (len(v) - 1) * 0.5; lo = math.floor(hq); hi = min(lo + 1, len(v) - 1)
+        return v[lo] + (hq - lo) * (v[hi] - v[lo])
     for pname, res in results.items():
+        M = res['M']
         counts = res['counts']; target = [r for r in range(R) if counts[r] > 0]
         red = sum(base['rw'][t][r][3] - res['rw'][t][r][3] for t in range(T) for r in range(R))
         bd = sum(base['rw'][t][r][3] for t in range(T) for r in target)
         tr = sum(base['rw'][t][r][3] - res['rw'][t][r][3] for t in range(T) for r in target)
         imp = sum((base['rw'][t][r][3] - res['rw'][t][r][3]) * f(r, 'transport_cost_rp_per_kg') for t in range(T) for r in range(R))
-        ns = len(res['started'])
+        def over(ks):
+            """Horizon sums over the started KUBE `ks` and their households."""
+            hs = [k * M + i for k in ks for i in range(M)]
+            grad = {a: sum(1 for h in hs if res['gw'][a][h] is not None) for a in ('prog', 'wo', 'cash')}
+            return dict(n=len(ks), hh=len(hs), grad=grad,
+                        above={a: sum(1 for h in hs if res['streak'][a][h] > 0) for a in ('prog', 'wo', 'cash')},
+                        operating=sum(res['st'][k] in ('active', 'resting') for k in ks),
+                        pay=sum(res['k_pay'][k] for k in ks), cost=sum(res['k_cost'][k] for k in ks),
+                        npv_cost=sum(res['k_npv_cost'][k] for k in ks),
+                        npv_ben=sum(res['k_npv_ben'][k] + res['k_end'][k] for k in ks),
+                        hm=sum((T - res['kstart'][k]) * 12 / 52 for k in ks for i in range(M)))
+        def caused_cost(o):
+            caused = o['grad']['prog'] - o['grad']['wo']
+            return o['cost'] / caused if caused > 0 else None
+        o = over(res['started'])
         sts = [res['st'][k] for k in res['started']]
-        gws = sorted(res['gw'][k * M + i] - res['kstart'][k] + 1 for k in res['started'] for i in range(M) if res['gw'][k * M + i] is not None)
-        grads = len(gws)
-        def med(v):
-            if not v: return None
-            hq = (len(v) - 1) * 0.5; lo = math.floor(hq); hi = min(lo + 1, len(v) - 1)
-            return v[lo] + (hq - lo) * (v[hi] - v[lo])
-        hm = sum((T - res['kstart'][k]) * 12 / 52 for k in res['started'] for i in range(M))
+        gws = sorted(res['gw']['prog'][k * M + i] - res['kstart'][k] + 1 for k in res['started'] for i in range(M) if res['gw']['prog'][k * M + i] is not None)
         wsum = sum(D[t][r] for t in range(T) for r in target)
         pc = sum(D[t][r] * (res['rw'][t][r][5] - base['rw'][t][r][5]) / base['rw'][t][r][5] for t in range(T) for r in target)
-        div = lambda a, b: None if not b else a / b
+        share = lambda x: div(x, o['hh'])
+        gs = {a: share(o['grad'][a]) for a in ('prog', 'wo', 'cash')}
+        minus = lambda a, b: None if a is None or b is None else a - b
         summary[pname] = {
             'kubes': sum(counts), 'households': sum(counts) * M,
             'eggs_kg': sum(res['rw'][t][r][2] for t in range(T) for r in range(R)),
             'deficit_reduction_kg': red, 'deficit_reduction_share': div(tr, bd), 'import_cost_saved_rp': imp,
-            'kubes_operating_end_share': div(sum(s in ('active', 'resting') for s in sts), ns),
-            'kubes_failed_share': div(sts.count('failed'), ns), 'kubes_closed_share': div(sts.count('closed'), ns),
-            'graduated_share': div(grads, ns * M), 'median_weeks_to_graduation': med(gws),
-            'payout_per_household_month_rp': div(res['pay_total'], hm), 'program_cost_rp': res['cost_total'],
-            'npv_program_cost_rp': res['npv_cost'], 'npv_payouts_rp': res['npv_pay'],
-            'benefit_cost_ratio': div(res['npv_pay'], res['npv_cost']), 'cost_per_graduate_rp': div(res['cost_total'], grads),
+            'kubes_operating_end_share': div(o['operating'], o['n']),
+            'kubes_failed_share': div(sts.count('failed'), o['n']), 'kubes_closed_share': div(sts.count('closed'), o['n']),
+            'graduated_share': gs['prog'], 'median_weeks_to_graduation': med(gws),
+            'payout_per_household_month_rp': div(res['pay_total'], o['hm']), 'program_cost_rp': o['cost'],
+            'npv_program_cost_rp': o['npv_cost'], 'npv_payouts_rp': res['npv_pay'], 'npv_benefits_rp': o['npv_ben'],
+            'benefit_cost_ratio': div(o['npv_ben'], o['npv_cost']), 'cost_per_graduate_rp': div(o['cost'], o['grad']['prog']),
+            'graduated_share_without': gs['wo'], 'graduated_share_cash': gs['cash'],
+            'graduation_attributable_share': minus(gs['prog'], gs['wo']),
+            'graduation_attributable_share_cash': minus(gs['cash'], gs['wo']),
+            'attributable_graduates': o['grad']['prog'] - o['grad']['wo'],
+            'cost_per_attributable_graduate_rp': caused_cost(o),
+            'poor_at_entry_share': share(res['poor_entry']),
+            'above_line_end_share': share(o['above']['prog']), 'above_line_end_share_without': share(o['above']['wo']),
+            'above_line_end_share_cash': share(o['above']['cash']),
+            'income_gain_pc_month_rp': div(res['gain']['prog'], res['hweeks']),
+            'income_gain_pc_month_cash_rp': div(res['gain']['cash'], res['hweeks']),
             'consumer_price_change_pct': None if not wsum else 100 * pc / wsum,
         }
         for r in range(R):
-            sh = sum(M for k in res['started'] if res['kregion'][k] == r)
-            gr = sum(1 for k in res['started'] if res['kregion'][k] == r for i in range(M) if res['gw'][k * M + i] is not None)
+            ro = over([k for k in res['started'] if res['kregion'][k] == r])
             d = sum(res['rw'][t][r][3] for t in range(T))
+            g_prog, g_wo = div(ro['grad']['prog'], ro['hh']), div(ro['grad']['wo'], ro['hh'])
             rsum[(pname, names[r])] = {
                 'kubes': counts[r], 'households': counts[r] * M, 'eggs_kg': sum(res['rw'][t][r][2] for t in range(T)),
                 'deficit_kg': d, 'deficit_reduction_kg': sum(base['rw'][t][r][3] for t in range(T)) - d,
                 'self_sufficiency_mean': sum(res['rw'][t][r][4] for t in range(T)) / T,
-                'price_mean_rp_per_kg': sum(res['rw'][t][r][5] for t in range(T)) / T, 'graduated_share': div(gr, sh)}
+                'price_mean_rp_per_kg': sum(res['rw'][t][r][5] for t in range(T)) / T, 'graduated_share': g_prog,
+                'graduated_share_without': g_wo, 'graduation_attributable_share': minus(g_prog, g_wo),
+                'payout_per_household_month_rp': div(ro['pay'], ro['hm']),
+                'kubes_operating_end_share': div(ro['operating'], ro['n']),
+                'program_cost_rp': ro['cost'], 'npv_program_cost_rp': ro['npv_cost'], 'npv_benefits_rp': ro['npv_ben'],
+                'benefit_cost_ratio': div(ro['npv_ben'], ro['npv_cost']),
+                'cost_per_attributable_graduate_rp': caused_cost(ro)}
     return summary, rsum, results, names
 
 def compare(outdir, summary, rsum, results, names, tol=1e-9):
