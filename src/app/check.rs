@@ -106,7 +106,7 @@ fn design_lines(w: &mut dyn Write, design: &[Resolved]) -> io::Result<()> {
     }
     writeln!(
         w,
-        "    design (keys it sets itself first, the rest are the scenario's):"
+        "    design (keys it sets itself first, then the scenario's, each with where it came from):"
     )?;
     for r in own
         .into_iter()

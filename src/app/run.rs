@@ -52,12 +52,12 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
 }
 
 /// A headline cell: the mean, and the p05-p95 interval when replicates differ.
-fn cell(stat: &Stat, ensemble: bool, show: impl Fn(f64) -> String) -> String {
+fn cell(stat: &Stat, ensemble: bool, show: &dyn Fn(f64) -> String) -> String {
     if stat.mean.is_nan() {
         "-".into()
-    } else if ensemble {
+    } else if ensemble && stat.p05 != stat.p95 {
         format!(
-            "{} ({}-{})",
+            "{} ({}..{})",
             show(stat.mean),
             show(stat.p05),
             show(stat.p95)
@@ -66,6 +66,50 @@ fn cell(stat: &Stat, ensemble: bool, show: impl Fn(f64) -> String) -> String {
         show(stat.mean)
     }
 }
+
+/// One column of the headline table.
+struct Column {
+    header: &'static str,
+    metric: usize,
+    show: &'static dyn Fn(f64) -> String,
+}
+
+/// What a planner reads first: graduation the programme caused, beside what cash of the
+/// same cost caused; what each caused graduate cost; whether the KUBE's money holds up;
+/// eggs where they are missing (in tonnes: shares of different denominators do not
+/// compare across placements).
+const HEADLINE: [Column; 6] = [
+    Column {
+        header: "caused by KUBE",
+        metric: sm::GRADUATION_ATTRIBUTABLE_SHARE,
+        show: &|x| format!("{:.1}%", 100.0 * x),
+    },
+    Column {
+        header: "by cash, same cost",
+        metric: sm::GRADUATION_ATTRIBUTABLE_SHARE_CASH,
+        show: &|x| format!("{:.1}%", 100.0 * x),
+    },
+    Column {
+        header: "Rp per caused",
+        metric: sm::COST_PER_ATTRIBUTABLE_GRADUATE_RP,
+        show: &|x| format!("{:.1}M", x / 1e6),
+    },
+    Column {
+        header: "benefit/cost",
+        metric: sm::BENEFIT_COST_RATIO,
+        show: &|x| format!("{x:.2}"),
+    },
+    Column {
+        header: "KUBE operating",
+        metric: sm::KUBES_OPERATING_END_SHARE,
+        show: &|x| format!("{:.0}%", 100.0 * x),
+    },
+    Column {
+        header: "deficit cut (t)",
+        metric: sm::DEFICIT_REDUCTION_KG,
+        show: &|x| format!("{:.0}", x / 1000.0),
+    },
+];
 
 /// Where the outputs went and the headline numbers, on stdout.
 fn print_headline(
@@ -78,44 +122,65 @@ fn print_headline(
     let ensemble = reps > 1;
     writeln!(w, "{}: outputs written to {}/", s.name, out.display())?;
     writeln!(w)?;
-    let width = if ensemble { 21 } else { 15 };
-    writeln!(
-        w,
-        "{:<20} {:>6}  {:>width$}  {:>width$}  {:>width$}  {:>width$}",
-        "placement", "KUBE", "graduated", "deficit reduced", "benefit/cost", "KUBE operating"
-    )?;
-    let percent = |x: f64| format!("{:.1}%", 100.0 * x);
-    let fixed2 = |x: f64| format!("{x:.2}");
-    for (name, summary) in summaries.iter().filter(|(name, _)| name != BASELINE) {
-        writeln!(
-            w,
-            "{:<20} {:>6}  {:>width$}  {:>width$}  {:>width$}  {:>width$}",
-            name,
-            summary[sm::KUBES].mean,
-            cell(&summary[sm::GRADUATED_SHARE], ensemble, percent),
-            cell(&summary[sm::DEFICIT_REDUCTION_SHARE], ensemble, percent),
-            cell(&summary[sm::BENEFIT_COST_RATIO], ensemble, fixed2),
-            cell(&summary[sm::KUBES_OPERATING_END_SHARE], ensemble, percent),
-        )?;
+    let rows: Vec<(&str, String, Vec<String>)> = summaries
+        .iter()
+        .filter(|(name, _)| name != BASELINE)
+        .map(|(name, summary)| {
+            let cells = HEADLINE
+                .iter()
+                .map(|c| cell(&summary[c.metric], ensemble, c.show))
+                .collect();
+            (name.as_str(), format!("{}", summary[sm::KUBES].mean), cells)
+        })
+        .collect();
+    let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(9);
+    let widths: Vec<usize> = HEADLINE
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            rows.iter()
+                .map(|r| r.2[i].len())
+                .max()
+                .unwrap_or(0)
+                .max(c.header.len())
+        })
+        .collect();
+    write!(w, "{:<name_width$} {:>6}", "placement", "KUBE")?;
+    for (c, width) in HEADLINE.iter().zip(&widths) {
+        write!(w, "  {:>width$}", c.header)?;
     }
-    if ensemble {
+    writeln!(w)?;
+    for (name, kubes, cells) in &rows {
+        write!(w, "{name:<name_width$} {kubes:>6}")?;
+        for (text, width) in cells.iter().zip(&widths) {
+            write!(w, "  {text:>width$}")?;
+        }
         writeln!(w)?;
+    }
+    writeln!(w)?;
+    if ensemble {
         writeln!(
             w,
-            "mean (p05-p95) over {reps} replicates, {} mode, seed {}.",
+            "mean (5th..95th percentile) over {reps} replicates, {} mode, seed {}.",
             s.ensemble.mode.name(),
             s.ensemble.seed
         )?;
     }
-    writeln!(w)?;
+    let notes = [
+        "caused by KUBE: share of member households that graduated because of the programme",
+        "  (graduated with it minus graduated without it: the same households, the same luck);",
+        "  by cash, same cost: the same, had they been given the programme's cost in cash;",
+        "Rp per caused: programme cost per graduate caused; benefit/cost: discounted payouts net of",
+        "  forgone earnings, plus what the KUBE hold at the end, over discounted programme cost;",
+    ];
+    for line in notes {
+        writeln!(w, "{line}")?;
+    }
     writeln!(
         w,
-        "graduated: share of member households; deficit reduced: share of the target regions' baseline egg deficit;"
-    )?;
-    writeln!(
-        w,
-        "benefit/cost: discounted payouts / discounted programme cost; KUBE operating: active or resting at week {}.",
+        "KUBE operating: active or resting at week {}; deficit cut: eggs added where eggs were missing.",
         s.world.weeks
     )?;
+    writeln!(w, "Every metric: summary.csv; what they mean: report.html.")?;
     Ok(())
 }

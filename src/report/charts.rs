@@ -41,8 +41,9 @@ const GRID: RGBColor = RGBColor(225, 225, 225);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
     PlacementComparison,
-    IncomeFan,
     Graduation,
+    WhereItWorks,
+    IncomeFan,
     Deficit,
     Prices,
     KubeStatus,
@@ -51,10 +52,11 @@ pub enum Chart {
 }
 
 impl Chart {
-    pub const ALL: [Chart; 8] = [
+    pub const ALL: [Chart; 9] = [
         Chart::PlacementComparison,
-        Chart::IncomeFan,
         Chart::Graduation,
+        Chart::WhereItWorks,
+        Chart::IncomeFan,
         Chart::Deficit,
         Chart::Prices,
         Chart::KubeStatus,
@@ -66,8 +68,9 @@ impl Chart {
     pub fn name(self) -> &'static str {
         match self {
             Chart::PlacementComparison => "placement-comparison",
-            Chart::IncomeFan => "income-fan",
             Chart::Graduation => "graduation",
+            Chart::WhereItWorks => "where-it-works",
+            Chart::IncomeFan => "income-fan",
             Chart::Deficit => "deficit",
             Chart::Prices => "prices",
             Chart::KubeStatus => "kube-status",
@@ -78,9 +81,10 @@ impl Chart {
 
     pub fn title(self) -> &'static str {
         match self {
-            Chart::PlacementComparison => "Headline results by placement",
+            Chart::PlacementComparison => "What each placement caused, and what it cost",
+            Chart::Graduation => "Households graduated: with the programme, without it, with cash",
+            Chart::WhereItWorks => "Where does it work",
             Chart::IncomeFan => "Member households' income per person",
-            Chart::Graduation => "Households graduated",
             Chart::Deficit => "Egg deficit in the target regions",
             Chart::Prices => "Egg price in the target regions",
             Chart::KubeStatus => "KUBE by status",
@@ -93,13 +97,16 @@ impl Chart {
     pub fn how_to_read(self) -> &'static str {
         match self {
             Chart::PlacementComparison => {
-                "Each bar is a placement's mean over the replicates; the whisker spans the 5th to 95th percentile. Higher is better for all four."
-            }
-            Chart::IncomeFan => {
-                "The band holds the middle 80% of member households (10th to 90th percentile of smoothed income per person), the line is the median; the dashed line is the poverty line of the placement's households. Households count from their KUBE's start."
+                "Each bar is a placement's mean over the replicates; the whisker spans the 5th to 95th percentile. Top left: the share of member households that graduated because of the programme (coloured) beside the share that would have graduated because of cash of the same cost (grey). Lower is better for the cost per graduate caused, higher for the rest."
             }
             Chart::Graduation => {
-                "Share of member households that have stayed above the poverty line long enough to graduate, with the 5th-95th percentile band across replicates."
+                "Share of member households that have graduated, week by week, followed three ways under the same luck: with the programme (solid, with its 5th-95th percentile band), without it (dashed) and with cash of the same cost (dotted). The gap between solid and dashed is what the programme caused; households that graduate anyway lift both lines."
+            }
+            Chart::WhereItWorks => {
+                "Each placement's target regions, ranked by the graduates the programme caused per KUBE placed there (mean over replicates); the label is the region's programme cost per graduate caused. Where bars are short, families would have graduated anyway or the KUBE do not pay."
+            }
+            Chart::IncomeFan => {
+                "The band holds the middle 80% of member households (10th to 90th percentile of smoothed income per person), the solid line is the median with the programme and the dotted line the median without it; the dashed line is the poverty line of the placement's households. Households count from their KUBE's start."
             }
             Chart::Deficit => {
                 "Weekly egg deficit (demand not met by local production) summed over each placement's target regions: grey without the programme, coloured with it. The gap between the lines is the eggs the KUBE add."
@@ -166,8 +173,9 @@ where
     let body = root.titled(chart.title(), (FONT, 30).into_font().style(FontStyle::Bold))?;
     match chart {
         Chart::PlacementComparison => placement_comparison(&body, d),
-        Chart::IncomeFan => income_fan(&body, d),
         Chart::Graduation => graduation(&body, d),
+        Chart::WhereItWorks => where_it_works(&body, d),
+        Chart::IncomeFan => income_fan(&body, d),
         Chart::Deficit => deficit(&body, d),
         Chart::Prices => prices(&body, d),
         Chart::KubeStatus => kube_status(&body, d),
@@ -319,64 +327,88 @@ where
     Ok(chart)
 }
 
+/// One panel of the placement comparison: a metric per placement, or two side by side
+/// (the programme and cash of the same cost).
+struct ComparisonPanel {
+    caption: &'static str,
+    /// The metrics drawn for each placement: the first in the placement's colour, a second
+    /// beside it in grey.
+    metrics: &'static [usize],
+    /// Multiplies the values (100 for shares drawn as percents, 1e-6 for millions).
+    scale: f64,
+    unit: &'static str,
+}
+
+const COMPARISON: [ComparisonPanel; 4] = [
+    ComparisonPanel {
+        caption: "Graduated because of it (%): programme; cash of the same cost in grey",
+        metrics: &[
+            sm::GRADUATION_ATTRIBUTABLE_SHARE,
+            sm::GRADUATION_ATTRIBUTABLE_SHARE_CASH,
+        ],
+        scale: 100.0,
+        unit: "%",
+    },
+    ComparisonPanel {
+        caption: "Programme cost per graduate caused (Rp million)",
+        metrics: &[sm::COST_PER_ATTRIBUTABLE_GRADUATE_RP],
+        scale: 1e-6,
+        unit: "",
+    },
+    ComparisonPanel {
+        caption: "Benefit-cost ratio (net payouts and assets / cost, discounted)",
+        metrics: &[sm::BENEFIT_COST_RATIO],
+        scale: 1.0,
+        unit: "",
+    },
+    ComparisonPanel {
+        caption: "KUBE still operating at the end (%)",
+        metrics: &[sm::KUBES_OPERATING_END_SHARE],
+        scale: 100.0,
+        unit: "%",
+    },
+];
+
+/// Cash of the same cost, beside the programme.
+const CASH: RGBColor = RGBColor(150, 150, 150);
+
 fn placement_comparison<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
 where
     DB::ErrorType: 'static,
 {
-    let metrics: [(usize, &str, bool); 4] = [
-        (sm::GRADUATED_SHARE, "Households graduated (%)", true),
-        (
-            sm::DEFICIT_REDUCTION_SHARE,
-            "Target regions' egg deficit covered (%)",
-            true,
-        ),
-        (
-            sm::BENEFIT_COST_RATIO,
-            "Benefit-cost ratio (payouts / cost, discounted)",
-            false,
-        ),
-        (
-            sm::KUBES_OPERATING_END_SHARE,
-            "KUBE still operating at the end (%)",
-            true,
-        ),
-    ];
     let progs = d.programmes();
     let names: Vec<String> = progs.iter().map(|p| p.name.clone()).collect();
-    for (panel, &(metric, caption, is_share)) in panels(area, 4).iter().zip(&metrics) {
-        let scale = if is_share { 100.0 } else { 1.0 };
-        let top = max_finite(
-            progs
+    for (panel, spec) in panels(area, COMPARISON.len()).iter().zip(&COMPARISON) {
+        let scale = spec.scale;
+        let values = progs.iter().flat_map(|p| {
+            spec.metrics
                 .iter()
-                .flat_map(|p| [p.summary[metric].p95, p.summary[metric].mean]),
-            0.0,
-        ) * scale;
+                .flat_map(move |&m| [p.summary[m].p95, p.summary[m].mean, p.summary[m].p05])
+        });
+        let top = max_finite(values.clone(), 0.0) * scale;
+        let bottom = min_finite(values).min(0.0) * scale;
         let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+        let y_min = if bottom < 0.0 { bottom * 1.15 } else { 0.0 };
         // Enough decimals that neighbouring ticks differ.
-        let decimals = if y_max < 0.05 {
+        let span = y_max - y_min;
+        let decimals = if span < 0.05 {
             3
-        } else if y_max < 0.5 {
+        } else if span < 0.5 {
             2
-        } else if y_max < 5.0 {
+        } else if span < 5.0 {
             1
         } else {
             0
         };
-        let decimals = if is_share { decimals } else { decimals.max(2) };
         let n = progs.len().max(1) as f64;
         let mut chart = ChartBuilder::on(panel)
-            .caption(caption, (FONT, 18))
+            .caption(spec.caption, (FONT, 17))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d(-0.5..n - 0.5, 0.0..y_max)?;
-        let y_format = |y: &f64| {
-            if is_share {
-                format!("{y:.decimals$}%")
-            } else {
-                format!("{y:.decimals$}")
-            }
-        };
+            .build_cartesian_2d(-0.5..n - 0.5, y_min..y_max)?;
+        let unit = spec.unit;
+        let y_format = |y: &f64| format!("{y:.decimals$}{unit}");
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -389,7 +421,7 @@ where
         // Placement names under their bars, placed in pixels so every bar gets its label.
         let base = panel.get_base_pixel();
         for (i, name) in names.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+            let (x, y) = chart.backend_coord(&(i as f64, y_min));
             let style =
                 TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
             panel.draw(&Text::new(
@@ -398,27 +430,141 @@ where
                 style,
             ))?;
         }
+        let width = 0.64 / spec.metrics.len() as f64;
         for (i, p) in progs.iter().enumerate() {
-            let s = p.summary[metric];
-            if s.mean.is_nan() {
+            for (j, &metric) in spec.metrics.iter().enumerate() {
+                let s = p.summary[metric];
+                if s.mean.is_nan() {
+                    continue;
+                }
+                let x = i as f64 - 0.32 + width * (j as f64 + 0.5);
+                let c = if j == 0 { color(i) } else { CASH };
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x - width / 2.0, 0.0), (x + width / 2.0, s.mean * scale)],
+                    c.filled(),
+                )))?;
+                whisker(&mut chart, x, s.p05 * scale, s.p95 * scale)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A 5th-95th percentile whisker at `x`.
+fn whisker<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    x: f64,
+    low: f64,
+    high: f64,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    if !(low.is_finite() && high.is_finite()) || low == high {
+        return Ok(());
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(x, low), (x, high)],
+        BLACK.stroke_width(2),
+    )))?;
+    for y in [low, high] {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x - 0.06, y), (x + 0.06, y)],
+            BLACK.stroke_width(2),
+        )))?;
+    }
+    Ok(())
+}
+
+/// Where does it work: each placement's target regions ranked by the graduates the
+/// programme caused per KUBE placed there, each bar labelled with the region's cost per
+/// graduate caused.
+fn where_it_works<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let progs = d.programmes();
+    let regions = &d.scenario.world.regions.regions;
+    let per_kube = |p: &PlacementResult, r: usize| {
+        let at = |m: usize| p.region_summary[[r, m]].mean;
+        at(rs::GRADUATION_ATTRIBUTABLE_SHARE) * at(rs::HOUSEHOLDS) / at(rs::KUBES)
+    };
+    let top = max_finite(
+        progs
+            .iter()
+            .flat_map(|p| d.targets(p).into_iter().map(move |r| per_kube(p, r))),
+        0.1,
+    ) * 1.35;
+    let bottom = min_finite(
+        progs
+            .iter()
+            .flat_map(|p| d.targets(p).into_iter().map(move |r| per_kube(p, r))),
+    )
+    .min(0.0)
+        * 1.2;
+    for (i, (panel, p)) in panels(area, progs.len()).iter().zip(progs).enumerate() {
+        let mut rows: Vec<(usize, f64)> = d
+            .targets(p)
+            .into_iter()
+            .map(|r| (r, per_kube(p, r)))
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // At most twelve regions a panel: the best and the worst six.
+        if rows.len() > 12 {
+            rows.drain(6..rows.len() - 6);
+        }
+        let n = rows.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(panel)
+            .caption(&p.name, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(150)
+            .build_cartesian_2d(bottom..top, -0.5..n - 0.5)?;
+        let names: Vec<String> = rows.iter().map(|&(r, _)| regions[r].name.clone()).collect();
+        let label = |y: &f64| {
+            let k = y.round();
+            if (y - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
+                names[names.len() - 1 - k as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .y_labels(names.len().max(1) * 2 + 1)
+            .y_label_formatter(&label)
+            .x_desc("graduates caused per KUBE")
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()?;
+        let c = color(i);
+        for (rank, &(r, value)) in rows.iter().enumerate() {
+            if !value.is_finite() {
                 continue;
             }
-            let x = i as f64;
-            let c = color(i);
+            let y = n - 1.0 - rank as f64;
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.32, 0.0), (x + 0.32, s.mean * scale)],
+                [(0.0, y - 0.32), (value, y + 0.32)],
                 c.filled(),
             )))?;
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x, s.p05 * scale), (x, s.p95 * scale)],
-                BLACK.stroke_width(2),
+            let cost = p.region_summary[[r, rs::COST_PER_ATTRIBUTABLE_GRADUATE_RP]].mean;
+            let text = if cost.is_finite() {
+                format!("Rp {:.0} M", cost / 1e6)
+            } else {
+                "none caused".into()
+            };
+            chart.draw_series(std::iter::once(Text::new(
+                text,
+                (value.max(0.0) + top * 0.02, y),
+                TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
             )))?;
-            for y in [s.p05, s.p95] {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x - 0.08, y * scale), (x + 0.08, y * scale)],
-                    BLACK.stroke_width(2),
-                )))?;
-            }
         }
     }
     Ok(())
@@ -456,19 +602,63 @@ where
         for band in bands(&p10, &p90) {
             chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.25).filled())))?;
         }
-        for run in runs((0..weeks).map(|t| (t as f64, p.program_weekly[[t, pw::INCOME_P50]].mean)))
-        {
-            chart.draw_series(LineSeries::new(run, c.stroke_width(2)))?;
-        }
-        let line: Vec<(f64, f64)> = (0..weeks)
-            .map(|t| (t as f64, poverty_line_pc_month(&d.scenario.world, p, t)))
-            .filter(|v| v.1.is_finite())
-            .collect();
-        chart
-            .draw_series(DashedLineSeries::new(line, 8, 6, BLACK.stroke_width(2)))?
-            .label("poverty line")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+        arm_line(
+            &mut chart,
+            (0..weeks).map(|t| (t as f64, p.program_weekly[[t, pw::INCOME_P50]].mean)),
+            c.stroke_width(2),
+            None,
+            "median, with the programme",
+        )?;
+        arm_line(
+            &mut chart,
+            (0..weeks).map(|t| (t as f64, p.program_weekly[[t, pw::INCOME_P50_WITHOUT]].mean)),
+            c.stroke_width(2),
+            Some((3, 4)),
+            "median, without it",
+        )?;
+        arm_line(
+            &mut chart,
+            (0..weeks).map(|t| (t as f64, poverty_line_pc_month(&d.scenario.world, p, t))),
+            BLACK.stroke_width(2),
+            Some((8, 6)),
+            "poverty line",
+        )?;
         legend(&mut chart, SeriesLabelPosition::LowerRight, 13)?;
+    }
+    Ok(())
+}
+
+/// A weekly line with the given dash pattern (`None`: solid), labelled for the legend.
+fn arm_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    style: ShapeStyle,
+    dash: Option<(u32, u32)>,
+    label: &str,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let mut first = true;
+    for run in runs(points) {
+        let series = match dash {
+            None => chart.draw_series(LineSeries::new(run, style))?,
+            Some((on, off)) => chart.draw_series(DashedLineSeries::new(run, on, off, style))?,
+        };
+        if first {
+            // Three strokes: touching for a solid line, apart for a dashed one.
+            let gap = if dash.is_some() { 3 } else { 0 };
+            series.label(label.to_string()).legend(move |(x, y)| {
+                let stroke =
+                    |i: i32| PathElement::new(vec![(i * 8, 0), (i * 8 + 8 - gap, 0)], style);
+                EmptyElement::at((x, y)) + stroke(0) + stroke(1) + stroke(2)
+            });
+            first = false;
+        }
     }
     Ok(())
 }
@@ -479,42 +669,63 @@ where
 {
     let progs = d.programmes();
     let weeks = d.scenario.world.weeks as usize;
-    let at = |p: &PlacementResult, t: usize| p.program_weekly[[t, pw::GRADUATED_SHARE]];
+    let at = |p: &PlacementResult, t: usize, m: usize| p.program_weekly[[t, m]];
+    let arms = [
+        pw::GRADUATED_SHARE,
+        pw::GRADUATED_SHARE_WITHOUT,
+        pw::GRADUATED_SHARE_CASH,
+    ];
     let y_max = (max_finite(
         progs
             .iter()
-            .flat_map(|p| (0..weeks).map(move |t| at(p, t).p95 * 100.0)),
+            .flat_map(|p| (0..weeks).flat_map(move |t| arms.map(|m| at(p, t, m).p95 * 100.0))),
         10.0,
     ) * 1.1)
         .min(100.0);
-    let mut chart = weekly_chart(
-        area,
-        d,
-        "Share of member households graduated",
-        y_max,
-        0.0,
-        "% of households",
-        &|y| format!("{y:.0}%"),
-    )?;
-    for (i, p) in progs.iter().enumerate() {
+    for (i, (panel, p)) in panels(area, progs.len()).iter().zip(progs).enumerate() {
+        let mut chart = weekly_chart(
+            panel,
+            d,
+            &p.name,
+            y_max,
+            0.0,
+            "% of member households",
+            &|y| format!("{y:.0}%"),
+        )?;
         let c = color(i);
-        let lo: Vec<f64> = (0..weeks).map(|t| at(p, t).p05 * 100.0).collect();
-        let hi: Vec<f64> = (0..weeks).map(|t| at(p, t).p95 * 100.0).collect();
+        let lo: Vec<f64> = (0..weeks)
+            .map(|t| at(p, t, pw::GRADUATED_SHARE).p05 * 100.0)
+            .collect();
+        let hi: Vec<f64> = (0..weeks)
+            .map(|t| at(p, t, pw::GRADUATED_SHARE).p95 * 100.0)
+            .collect();
         for band in bands(&lo, &hi) {
             chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
         }
-        let mut first = true;
-        for run in runs((0..weeks).map(|t| (t as f64, at(p, t).mean * 100.0))) {
-            let series = chart.draw_series(LineSeries::new(run, c.stroke_width(3)))?;
-            if first {
-                series.label(p.name.clone()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                });
-                first = false;
-            }
-        }
+        let line = |m: usize| (0..weeks).map(move |t| (t as f64, at(p, t, m).mean * 100.0));
+        arm_line(
+            &mut chart,
+            line(pw::GRADUATED_SHARE),
+            c.stroke_width(3),
+            None,
+            "with the programme",
+        )?;
+        arm_line(
+            &mut chart,
+            line(pw::GRADUATED_SHARE_WITHOUT),
+            BASELINE.stroke_width(2),
+            Some((10, 6)),
+            "without it",
+        )?;
+        arm_line(
+            &mut chart,
+            line(pw::GRADUATED_SHARE_CASH),
+            BLACK.stroke_width(2),
+            Some((3, 4)),
+            "with cash of the same cost",
+        )?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
     Ok(())
 }
 

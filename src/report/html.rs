@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::charts::Chart;
-use super::format::{compact, percent, thousands};
+use super::format::{percent, thousands};
 use super::load::RunData;
 use crate::results::PlacementResult;
 use crate::results::metrics::{region_summary as rs, summary as sm};
@@ -121,68 +121,122 @@ fn question(d: &RunData) -> Markup {
     }
 }
 
-/// The headline table.
-fn results(d: &RunData) -> Markup {
-    let s = &d.scenario;
-    let headline: [(usize, &str, &Show); 9] = [
-        (sm::GRADUATED_SHARE, "Households graduated", &percent),
-        (
-            sm::MEDIAN_WEEKS_TO_GRADUATION,
-            "Median weeks to graduate",
-            &|x| format!("{x:.0}"),
-        ),
-        (
-            sm::PAYOUT_PER_HOUSEHOLD_MONTH_RP,
-            "Payout per household-month (Rp)",
-            &thousands,
-        ),
-        (
-            sm::DEFICIT_REDUCTION_SHARE,
-            "Target regions' deficit covered",
-            &percent,
-        ),
-        (sm::EGGS_KG, "Eggs produced (t)", &|x| compact(x / 1000.0)),
-        (
-            sm::CONSUMER_PRICE_CHANGE_PCT,
-            "Egg price change in target regions",
-            &|x| format!("{x:.2}%"),
-        ),
-        (
-            sm::KUBES_OPERATING_END_SHARE,
-            "KUBE operating at the end",
-            &percent,
-        ),
-        (sm::BENEFIT_COST_RATIO, "Benefit-cost ratio", &|x| {
-            format!("{x:.2}")
-        }),
-        (
-            sm::COST_PER_GRADUATE_RP,
-            "Programme cost per graduate (Rp)",
-            &compact,
-        ),
-    ];
+/// How a headline metric is labelled and shown.
+type Headline<'a> = (usize, &'a str, &'a Show);
+
+/// A table of placements by metrics.
+fn placement_table(d: &RunData, columns: &[Headline]) -> Markup {
     let ensemble = ensemble(d);
     html! {
-        h2 { "Results" }
         table {
-            thead { tr { th { "placement" } @for (_, label, _) in &headline { th { (label) } } } }
+            thead { tr { th { "placement" } @for (_, label, _) in columns { th { (label) } } } }
             tbody {
                 @for p in d.programmes() {
                     tr {
                         td { (p.name) }
-                        @for (metric, _, show) in &headline {
+                        @for (metric, _, show) in columns {
                             td { (with_interval(&p.summary[*metric], ensemble, *show)) }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+fn rupiah_millions(x: f64) -> String {
+    format!("{:.1} M", x / 1e6)
+}
+
+fn tonnes(x: f64) -> String {
+    thousands(x / 1000.0)
+}
+
+/// The headline table (what the programme caused, beside cash of the same cost), then
+/// the rest of the summary.
+fn results(d: &RunData) -> Markup {
+    let s = &d.scenario;
+    let ratio = |x: f64| format!("{x:.2}");
+    let headline: [Headline; 6] = [
+        (
+            sm::GRADUATION_ATTRIBUTABLE_SHARE,
+            "Households graduated because of the programme",
+            &percent,
+        ),
+        (
+            sm::GRADUATION_ATTRIBUTABLE_SHARE_CASH,
+            "… because of cash of the same cost",
+            &percent,
+        ),
+        (
+            sm::COST_PER_ATTRIBUTABLE_GRADUATE_RP,
+            "Programme cost per graduate caused (Rp)",
+            &rupiah_millions,
+        ),
+        (sm::BENEFIT_COST_RATIO, "Benefit-cost ratio", &ratio),
+        (
+            sm::KUBES_OPERATING_END_SHARE,
+            "KUBE operating at the end",
+            &percent,
+        ),
+        (sm::DEFICIT_REDUCTION_KG, "Egg deficit reduced (t)", &tonnes),
+    ];
+    let more: [Headline; 10] = [
+        (
+            sm::GRADUATED_SHARE,
+            "Graduated with the programme",
+            &percent,
+        ),
+        (
+            sm::GRADUATED_SHARE_WITHOUT,
+            "Graduated without it",
+            &percent,
+        ),
+        (sm::GRADUATED_SHARE_CASH, "Graduated with cash", &percent),
+        (sm::POOR_AT_ENTRY_SHARE, "Below the line at entry", &percent),
+        (
+            sm::INCOME_GAIN_PC_MONTH_RP,
+            "Income gain per person-month, programme (Rp)",
+            &thousands,
+        ),
+        (sm::INCOME_GAIN_PC_MONTH_CASH_RP, "… cash (Rp)", &thousands),
+        (
+            sm::PAYOUT_PER_HOUSEHOLD_MONTH_RP,
+            "Payout per household-month (Rp)",
+            &thousands,
+        ),
+        (
+            sm::MEDIAN_WEEKS_TO_GRADUATION,
+            "Median weeks to graduate",
+            &|x| format!("{x:.0}"),
+        ),
+        (
+            sm::DEFICIT_REDUCTION_SHARE,
+            "Target regions' deficit covered",
+            &percent,
+        ),
+        (
+            sm::CONSUMER_PRICE_CHANGE_PCT,
+            "Egg price change in target regions",
+            &|x| format!("{x:.2}%"),
+        ),
+    ];
+    html! {
+        h2 { "Results" }
+        p {
+            "Every member household is followed three times under the same luck: with its KUBE, without any programme, and with cash equal to what its KUBE cost the programme. "
+            "A household graduates " strong { "because of" } " the programme if it graduates with it but not without it, so families who would have crossed the line anyway count for nothing."
+        }
+        (placement_table(d, &headline))
         p.note {
             "Graduated: the household's smoothed income stayed above its poverty line for "
             (s.world.household.graduation_weeks)
-            " weeks in a row. Benefit-cost: payouts to members plus the cash left in the KUBE, over what the programme spent, both discounted at "
-            (s.world.discount_rate * 100.0) "% a year."
+            " weeks in a row. Cash of the same cost: each KUBE's outlay spread evenly over the weeks left, plus its mentoring, handed to its members. "
+            "Benefit-cost: payouts to members net of the earnings they gave up to tend the hens, plus the cash and hens the KUBE hold at the end, over what the programme spent, both discounted at "
+            (s.world.discount_rate * 100.0) "% a year. Egg deficit reduced: eggs the KUBE added where the region produced less than it eats."
         }
+        h3 { "More results" }
+        (placement_table(d, &more))
     }
 }
 
@@ -204,20 +258,21 @@ fn charts(svgs: &[String]) -> Markup {
 fn by_region(d: &RunData) -> Markup {
     let ensemble = ensemble(d);
     let regions = &d.scenario.world.regions.regions;
-    let tonnes = |x: f64| compact(x / 1000.0);
     html! {
         h2 { "By region" }
+        p.note { "What each target region's KUBE caused, earned and cost, and what they did to its egg market." }
         @for p in d.programmes() {
             h3 { (p.name) }
             table {
                 thead { tr {
-                    th { "region" } th { "KUBE" } th { "households" } th { "eggs (t)" }
-                    th { "deficit covered (t)" } th { "mean self-sufficiency" }
-                    th { "mean price (Rp/kg)" } th { "graduated" }
+                    th { "region" } th { "KUBE" } th { "graduated because of the programme" }
+                    th { "payout per household-month (Rp)" } th { "KUBE operating at the end" }
+                    th { "benefit-cost" } th { "cost per graduate caused (Rp)" }
+                    th { "eggs (t)" } th { "deficit reduced (t)" } th { "mean price (Rp/kg)" }
                 } }
                 tbody {
                     @for r in d.targets(p) {
-                        (region_row(p, r, &regions[r].name, ensemble, &tonnes))
+                        (region_row(p, r, &regions[r].name, ensemble))
                     }
                 }
             }
@@ -225,18 +280,21 @@ fn by_region(d: &RunData) -> Markup {
     }
 }
 
-fn region_row(p: &PlacementResult, r: usize, name: &str, ensemble: bool, tonnes: &Show) -> Markup {
+fn region_row(p: &PlacementResult, r: usize, name: &str, ensemble: bool) -> Markup {
     let at = |metric: usize| p.region_summary[[r, metric]];
+    let ratio = |x: f64| format!("{x:.2}");
     html! {
         tr {
             td { (name) }
             td { (thousands(at(rs::KUBES).mean)) }
-            td { (thousands(at(rs::HOUSEHOLDS).mean)) }
-            td { (with_interval(&at(rs::EGGS_KG), ensemble, tonnes)) }
-            td { (with_interval(&at(rs::DEFICIT_REDUCTION_KG), ensemble, tonnes)) }
-            td { (with_interval(&at(rs::SELF_SUFFICIENCY_MEAN), ensemble, &percent)) }
+            td { (with_interval(&at(rs::GRADUATION_ATTRIBUTABLE_SHARE), ensemble, &percent)) }
+            td { (with_interval(&at(rs::PAYOUT_PER_HOUSEHOLD_MONTH_RP), ensemble, &thousands)) }
+            td { (with_interval(&at(rs::KUBES_OPERATING_END_SHARE), ensemble, &percent)) }
+            td { (with_interval(&at(rs::BENEFIT_COST_RATIO), ensemble, &ratio)) }
+            td { (with_interval(&at(rs::COST_PER_ATTRIBUTABLE_GRADUATE_RP), ensemble, &rupiah_millions)) }
+            td { (with_interval(&at(rs::EGGS_KG), ensemble, &tonnes)) }
+            td { (with_interval(&at(rs::DEFICIT_REDUCTION_KG), ensemble, &tonnes)) }
             td { (with_interval(&at(rs::PRICE_MEAN_RP_PER_KG), ensemble, &thousands)) }
-            td { (with_interval(&at(rs::GRADUATED_SHARE), ensemble, &percent)) }
         }
     }
 }

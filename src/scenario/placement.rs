@@ -525,7 +525,13 @@ impl Context<'_, '_, '_> {
                     v
                 }
                 None => {
-                    r.record(&key, super::read::to_toml(&value), Origin::Scenario);
+                    // Inherited: from the scenario's table or, through it, the defaults.
+                    let origin = r
+                        .resolved
+                        .iter()
+                        .find(|x| x.key == key)
+                        .map_or(Origin::Scenario, |x| x.origin);
+                    r.record(&key, super::read::to_toml(&value), origin);
                     Some(value)
                 }
             };

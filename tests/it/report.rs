@@ -6,10 +6,11 @@ use std::process::Command as Process;
 
 use crate::{run_small, telur};
 
-const CHARTS: [&str; 8] = [
+const CHARTS: [&str; 9] = [
     "placement-comparison",
-    "income-fan",
     "graduation",
+    "where-it-works",
+    "income-fan",
     "deficit",
     "prices",
     "kube-status",
@@ -92,6 +93,9 @@ fn a_deterministic_run_draws_every_chart_and_a_self_contained_report() {
     let html = check_report(&out);
     assert!(html.contains("deterministic mode"));
     assert!(html.contains("kepri") && html.contains("Kepulauan Riau"));
+    // The arms explained in plain words, the programme beside cash in the first table.
+    assert!(html.contains("followed three times under the same luck"));
+    assert!(html.contains("because of cash of the same cost"));
     assert!(html.contains("ESTIMATE"), "estimated defaults are flagged");
 }
 
