@@ -92,6 +92,10 @@ pub(crate) struct RunArgs {
     /// Worker threads [default: all cores]. Outputs are identical for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) threads: Option<u16>,
+    /// Draw the uncertain parameters (ranges.toml, narrowed or widened by the scenario's
+    /// [uncertainty] table) for every replicate, so intervals include what we do not know.
+    #[arg(long)]
+    pub(crate) uncertainty: bool,
     /// Print nothing on stderr (no progress).
     #[arg(long)]
     pub(crate) quiet: bool,

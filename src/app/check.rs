@@ -63,6 +63,18 @@ pub(super) fn check_command(path: &Path) -> Result<()> {
         writeln!(w, "    {}", counts.join(", "))?;
         design_lines(w, &source.design)?;
     }
+    if let Some(u) = &s.uncertainty {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "uncertain parameters ({}), drawn for each of the {} replicates:",
+            u.parameters.len(),
+            s.replicates()
+        )?;
+        for p in &u.parameters {
+            writeln!(w, "  {:<44} {} to {}", p.key, p.low, p.high)?;
+        }
+    }
     let bytes =
         scenario::memory_estimate(&s.placements, s.world.weeks, regions.len(), s.replicates());
     writeln!(w)?;

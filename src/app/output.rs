@@ -18,6 +18,7 @@ use telur::report::html;
 use telur::report::load::{self, RunData};
 use telur::report::manifest::{self, HashingWriter, Manifest, RunInfo};
 use telur::report::resolved::{DataNames, resolved_toml};
+use telur::results::metrics::summary as sm;
 use telur::scenario::{self, DataFile, Scenario, Source};
 use telur::sim;
 use telur::stats::Stat;
@@ -164,7 +165,7 @@ struct OutputFile {
 }
 
 impl OutputFile {
-    fn create(dir: &Path, name: &'static str, header: &[&str]) -> Result<OutputFile> {
+    fn create(dir: &Path, name: &'static str, header: &[impl AsRef<str>]) -> Result<OutputFile> {
         let path = dir.join(name);
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -213,29 +214,38 @@ fn write_into(
         OutputFile::create(dir, "region_weekly.csv", &csv_out::REGION_WEEKLY_HEADER)?;
     let mut program_weekly =
         OutputFile::create(dir, "program_weekly.csv", &csv_out::PROGRAM_WEEKLY_HEADER)?;
-    let mut summaries = Vec::new();
-    sim::run_scenario_with(
-        &s.world,
-        &s.ensemble,
-        &s.placements,
-        progress,
-        |p| -> Result<()> {
-            interrupted()?;
-            summary.write(|w| csv_out::summary_rows(&p, w))?;
-            region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
-            region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
-            program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
-            summaries.push((p.name, p.summary));
-            Ok(())
-        },
-    )?;
+    // Summaries wait for the last placement: win_share compares them all.
+    let mut results = Vec::new();
+    let wins = sim::run_scenario_with(&s.inputs(), progress, |p| -> Result<()> {
+        interrupted()?;
+        region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
+        region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
+        program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
+        results.push((p.name, p.summary));
+        Ok(())
+    })?;
     interrupted()?;
-    let outputs = vec![
+    for ((_, summary), win) in results.iter_mut().skip(1).zip(wins) {
+        summary[sm::WIN_SHARE] = Stat::single(win);
+    }
+    for (name, stats) in &results {
+        summary.write(|w| csv_out::summary_rows(name, stats, w))?;
+    }
+    let mut outputs = vec![
         summary.finish()?,
         region_summary.finish()?,
         region_weekly.finish()?,
         program_weekly.finish()?,
     ];
+    if let (Some(u), Some(draws)) = (&s.uncertainty, s.inputs().parameter_draws()) {
+        let mut file = OutputFile::create(
+            dir,
+            REPLICATE_PARAMETERS,
+            &csv_out::replicate_parameters_header(u),
+        )?;
+        file.write(|w| csv_out::replicate_parameters_rows(&draws, w))?;
+        outputs.push(file.finish()?);
+    }
     let inputs = write_inputs(s, dir)?;
     let info = RunInfo {
         scenario_file: &source.name,
@@ -254,8 +264,11 @@ fn write_into(
         .with_context(|| format!("while writing {}", path.display()))?;
     interrupted()?;
     write_views(dir, dir)?;
-    Ok(summaries)
+    Ok(results)
 }
+
+/// Each replicate's draws of the uncertain parameters, in a parameter-uncertainty run.
+pub(super) const REPLICATE_PARAMETERS: &str = "replicate_parameters.csv";
 
 /// Writes `inputs/`: the resolved scenario and copies of user data files, everything
 /// `telur verify` needs to run the scenario again. Returns each file's SHA-256.

@@ -21,6 +21,7 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
         weeks: args.weeks,
         replicates: args.replicates,
         seed: args.seed,
+        uncertainty: args.uncertainty.then_some(true),
     };
     let (source, s) = load(args.scenario.as_deref(), &overrides)?;
     let out = args
@@ -161,9 +162,10 @@ fn print_headline(
     if ensemble {
         writeln!(
             w,
-            "mean (5th..95th percentile) over {reps} replicates, {} mode, seed {}.",
+            "mean (5th..95th percentile) over {reps} replicates, {} mode, seed {}; {}.",
             s.ensemble.mode.name(),
-            s.ensemble.seed
+            s.ensemble.seed,
+            interval_kind(s)
         )?;
     }
     let notes = [
@@ -183,4 +185,20 @@ fn print_headline(
     )?;
     writeln!(w, "Every metric: summary.csv; what they mean: report.html.")?;
     Ok(())
+}
+
+/// What the intervals include, in words.
+pub(super) fn interval_kind(s: &Scenario) -> String {
+    use telur::sim::Mode;
+    match (&s.uncertainty, s.ensemble.mode) {
+        (None, _) => "the intervals show the dice only (disease, prices, incomes), not what we do not know about the parameters".into(),
+        (Some(u), Mode::Stochastic) => format!(
+            "the intervals include the dice and what we do not know about {} parameters, drawn from their plausible ranges (replicate_parameters.csv)",
+            u.parameters.len()
+        ),
+        (Some(u), Mode::Deterministic) => format!(
+            "no dice: the intervals show only what we do not know about {} parameters, drawn from their plausible ranges (replicate_parameters.csv)",
+            u.parameters.len()
+        ),
+    }
 }

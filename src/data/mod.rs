@@ -19,6 +19,8 @@ pub const SOURCES_MD: &str = include_str!("builtin/SOURCES.md");
 pub const PROVENANCE_CSV: &str = include_str!("builtin/indonesia-2019.provenance.csv");
 /// Default parameters with the basis of each value.
 pub const DEFAULTS_TOML: &str = include_str!("builtin/defaults.toml");
+/// The plausible range of every uncertain parameter, with its basis.
+pub const RANGES_TOML: &str = include_str!("builtin/ranges.toml");
 
 const INDONESIA_CSV: &str = include_str!("builtin/indonesia-2019.csv");
 const LAYER_BROWN_CSV: &str = include_str!("builtin/layer-brown.csv");

@@ -12,9 +12,11 @@ pub mod market;
 pub mod normal;
 pub mod params;
 pub mod placement;
+pub mod uncertainty;
 pub mod world;
 
 pub use placement::{Design, Placement, Strategy, Weight, largest_remainder};
+pub use uncertainty::Uncertainty;
 pub use world::World;
 
 /// Weeks in a year: growth and inflation are annual rates applied as `(1+g)^(t/52)`.

@@ -7,9 +7,11 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use crate::model::Uncertainty;
 use crate::model::calendar::Calendar;
 use crate::results::PlacementResult;
 use crate::results::metrics::{program_weekly, region_summary, region_weekly, summary};
+use crate::sim::uncertainty::ParameterDraws;
 use crate::stats::Stat;
 
 /// Header of `summary.csv`.
@@ -50,9 +52,9 @@ pub struct CsvWriter<W: Write> {
 
 impl<W: Write> CsvWriter<W> {
     /// A writer that starts with the header line.
-    pub fn new(out: W, header: &[&str]) -> io::Result<CsvWriter<W>> {
+    pub fn new(out: W, header: &[impl AsRef<str>]) -> io::Result<CsvWriter<W>> {
         let mut inner = csv::WriterBuilder::new().from_writer(out);
-        inner.write_record(header)?;
+        inner.write_record(header.iter().map(|h| h.as_ref()))?;
         Ok(CsvWriter {
             inner,
             number: String::new(),
@@ -75,6 +77,20 @@ impl<W: Write> CsvWriter<W> {
         Ok(())
     }
 
+    /// One row of numbers after a whole-number key.
+    pub fn record(&mut self, key: usize, values: &[f64]) -> io::Result<()> {
+        self.number.clear();
+        write!(self.number, "{key}").expect("writing to a String cannot fail");
+        self.inner.write_field(&self.number)?;
+        for x in values {
+            self.number.clear();
+            write!(self.number, "{x}").expect("writing to a String cannot fail");
+            self.inner.write_field(&self.number)?;
+        }
+        self.inner.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
     /// Flushes and hands back the underlying writer.
     pub fn into_inner(self) -> io::Result<W> {
         self.inner.into_inner().map_err(|e| e.into_error())
@@ -82,9 +98,32 @@ impl<W: Write> CsvWriter<W> {
 }
 
 /// One placement's rows of `summary.csv`.
-pub fn summary_rows<W: Write>(p: &PlacementResult, out: &mut CsvWriter<W>) -> io::Result<()> {
-    for (name, stat) in summary::NAMES.iter().zip(&p.summary) {
-        out.row(&[&p.name, name], stat)?;
+pub fn summary_rows<W: Write>(
+    placement: &str,
+    summary: &[Stat],
+    out: &mut CsvWriter<W>,
+) -> io::Result<()> {
+    for (name, stat) in summary::NAMES.iter().zip(summary) {
+        out.row(&[placement, name], stat)?;
+    }
+    Ok(())
+}
+
+/// Header of `replicate_parameters.csv`: the replicate, then one column per uncertain
+/// parameter (`table.key`).
+pub fn replicate_parameters_header(u: &Uncertainty) -> Vec<String> {
+    std::iter::once("replicate".to_string())
+        .chain(u.parameters.iter().map(|p| p.key.clone()))
+        .collect()
+}
+
+/// One row per replicate: the values its uncertain parameters were drawn at.
+pub fn replicate_parameters_rows<W: Write>(
+    draws: &ParameterDraws,
+    out: &mut CsvWriter<W>,
+) -> io::Result<()> {
+    for (rep, values) in draws.values.iter().enumerate() {
+        out.record(rep, values)?;
     }
     Ok(())
 }

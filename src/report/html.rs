@@ -92,13 +92,26 @@ fn question(d: &RunData) -> Markup {
         .iter()
         .map(|p| thousands(p.summary[sm::KUBES].mean))
         .collect();
-    let runs = if ensemble(d) {
-        format!(
-            "in {} stochastic replicates (seed {}): every number is the mean, with the 5th to 95th percentile beneath it",
+    let runs = match (&d.manifest.uncertainty, ensemble(d)) {
+        (None, true) => format!(
+            "in {} stochastic replicates (seed {}): every number is the mean, with the 5th to 95th percentile beneath it. These intervals show the dice only (disease, prices, incomes), not what we do not know about the parameters",
             d.manifest.replicates, d.manifest.seed
-        )
-    } else {
-        "in deterministic mode (the mean-field model, no random numbers)".to_string()
+        ),
+        (Some(u), _) => format!(
+            "in {} replicates ({} mode, seed {}), each with its own draw of {} uncertain parameters from their plausible ranges (a Latin hypercube, listed under Parameters): every number is the mean, with the 5th to 95th percentile beneath it. These intervals include what we do not know about the parameters{}",
+            d.manifest.replicates,
+            d.manifest.mode,
+            d.manifest.seed,
+            u.parameters.len(),
+            if d.manifest.mode == "stochastic" {
+                ", as well as the dice"
+            } else {
+                " (no dice: deterministic mode)"
+            }
+        ),
+        (None, false) => {
+            "in deterministic mode (the mean-field model, no random numbers)".to_string()
+        }
     };
     html! {
         p {
@@ -157,7 +170,7 @@ fn tonnes(x: f64) -> String {
 fn results(d: &RunData) -> Markup {
     let s = &d.scenario;
     let ratio = |x: f64| format!("{x:.2}");
-    let headline: [Headline; 6] = [
+    let headline: [Headline; 7] = [
         (
             sm::GRADUATION_ATTRIBUTABLE_SHARE,
             "Households graduated because of the programme",
@@ -180,6 +193,11 @@ fn results(d: &RunData) -> Markup {
             &percent,
         ),
         (sm::DEFICIT_REDUCTION_KG, "Egg deficit reduced (t)", &tonnes),
+        (
+            sm::WIN_SHARE,
+            "Best on graduation caused, share of replicates",
+            &percent,
+        ),
     ];
     let more: [Headline; 10] = [
         (
@@ -233,7 +251,7 @@ fn results(d: &RunData) -> Markup {
             (s.world.household.graduation_weeks)
             " weeks in a row. Cash of the same cost: each KUBE's outlay spread evenly over the weeks left, plus its mentoring, handed to its members. "
             "Benefit-cost: payouts to members net of the earnings they gave up to tend the hens, plus the cash and hens the KUBE hold at the end, over what the programme spent, both discounted at "
-            (s.world.discount_rate * 100.0) "% a year. Egg deficit reduced: eggs the KUBE added where the region produced less than it eats."
+            (s.world.discount_rate * 100.0) "% a year. Egg deficit reduced: eggs the KUBE added where the region produced less than it eats. Best on graduation caused: the share of replicates in which the placement caused the most graduations of all (ties split): how often it is the right choice."
         }
         h3 { "More results" }
         (placement_table(d, &more))
@@ -319,6 +337,18 @@ fn parameters(d: &RunData) -> Markup {
                             (m.parameter_origins.get(key).map_or("", String::as_str))
                             @if m.estimated_defaults_used.contains(key) { " " span.estimate { "ESTIMATE" } }
                         }
+                    }
+                }
+            }
+        }
+        @if let Some(u) = &m.uncertainty {
+            h3 { "Uncertain parameters" }
+            p.note { "Each replicate drew these from their ranges (uniform, a Latin hypercube over the replicates): the intervals above include them." }
+            table {
+                thead { tr { th { "parameter" } th { "low" } th { "high" } th { "basis" } } }
+                tbody {
+                    @for r in &u.parameters {
+                        tr { td { (r.key) } td { (r.low) } td { (r.high) } td { (r.basis) } }
                     }
                 }
             }

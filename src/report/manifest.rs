@@ -49,6 +49,10 @@ pub struct Manifest {
     /// Keys whose embedded default, marked ESTIMATE, the run used.
     pub estimated_defaults_used: Vec<String>,
     pub placements: Vec<PlacementEntry>,
+    /// In a parameter-uncertainty run: the design the replicates' parameters were drawn
+    /// from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<UncertaintyEntry>,
     pub wall_time_seconds: f64,
     /// SHA-256 of each file under `inputs/`: what `telur verify` re-runs.
     pub inputs: BTreeMap<String, String>,
@@ -101,6 +105,26 @@ pub struct PlacementEntry {
     /// The design keys the placement sets itself (`flock.hens_per_kube`, ...), over the
     /// scenario's values in `parameters`.
     pub design: BTreeMap<String, serde_json::Value>,
+}
+
+/// How a parameter-uncertainty run drew its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintyEntry {
+    /// `latin-hypercube`: one stratum of each range per replicate, keyed by the seed.
+    pub design: String,
+    pub seed: u64,
+    pub replicates: u32,
+    pub parameters: Vec<RangeEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeEntry {
+    pub key: String,
+    pub low: f64,
+    pub high: f64,
+    pub basis: String,
 }
 
 /// What the manifest records about a run besides the scenario itself.
@@ -202,6 +226,21 @@ impl Manifest {
             parameter_origins,
             estimated_defaults_used,
             placements,
+            uncertainty: s.uncertainty.as_ref().map(|u| UncertaintyEntry {
+                design: crate::sim::uncertainty::DESIGN.into(),
+                seed: s.ensemble.seed,
+                replicates: s.replicates(),
+                parameters: u
+                    .parameters
+                    .iter()
+                    .map(|p| RangeEntry {
+                        key: p.key.clone(),
+                        low: p.low,
+                        high: p.high,
+                        basis: p.basis.clone(),
+                    })
+                    .collect(),
+            }),
             wall_time_seconds: info.wall_time_seconds,
             inputs: info.inputs.iter().cloned().collect(),
             outputs: info.outputs.iter().cloned().collect(),

@@ -40,6 +40,9 @@ pub fn resolved_toml(s: &Scenario, names: &DataNames) -> String {
     for r in &s.resolved {
         insert(&mut top, &r.key, r.value.clone());
     }
+    if let Some(u) = &s.uncertainty {
+        top.insert("uncertainty".into(), Value::Table(uncertainty_table(u)));
+    }
     top.insert("regions".into(), Value::String(names.regions.into()));
     top.insert("breed".into(), Value::String(names.breed.into()));
     let regions = &s.world.regions;
@@ -91,4 +94,31 @@ pub fn resolved_toml(s: &Scenario, names: &DataNames) -> String {
         strategies.join("\n"),
         toml::to_string(&top).expect("a table of plain values serialises")
     )
+}
+
+/// The uncertain parameters as an explicit `[uncertainty]` table: every range written out,
+/// every published range the scenario fixed written `false`, so the file does not depend on
+/// this version's embedded ranges.
+fn uncertainty_table(u: &crate::model::Uncertainty) -> Table {
+    let mut t = Table::new();
+    t.insert("enabled".into(), Value::Boolean(true));
+    for p in crate::scenario::uncertainty::published() {
+        if !u.parameters.iter().any(|q| q.key == p.key) {
+            t.insert(p.key, Value::Boolean(false));
+        }
+    }
+    for p in &u.parameters {
+        let number = |x: f64| {
+            if p.whole {
+                Value::Integer(x as i64)
+            } else {
+                Value::Float(x)
+            }
+        };
+        let mut range = Table::new();
+        range.insert("low".into(), number(p.low));
+        range.insert("high".into(), number(p.high));
+        t.insert(p.key.clone(), Value::Table(range));
+    }
+    t
 }

@@ -113,6 +113,7 @@ metric_list! {
         INCOME_GAIN_PC_MONTH_RP = "income_gain_pc_month_rp",
         INCOME_GAIN_PC_MONTH_CASH_RP = "income_gain_pc_month_cash_rp",
         CONSUMER_PRICE_CHANGE_PCT = "consumer_price_change_pct",
+        WIN_SHARE = "win_share",
     }
 }
 
@@ -136,7 +137,7 @@ mod tests {
             summary::NAMES[summary::CONSUMER_PRICE_CHANGE_PCT],
             "consumer_price_change_pct"
         );
-        assert_eq!(summary::NAMES.len(), 31);
+        assert_eq!(summary::NAMES.len(), 32);
         assert_eq!(
             program_weekly::NAMES[program_weekly::GRADUATED_SHARE_CASH],
             "graduated_share_cash"

@@ -71,6 +71,7 @@ pub fn refuse_unknown_top_level(r: &mut Reader, doc: &DeTable) {
     let mut known: Vec<&str> = TOP_LEVEL.to_vec();
     known.extend(PARAM_TABLES.iter().map(|(s, _)| *s));
     known.push("placement");
+    known.push("uncertainty");
     r.refuse_unknown("", doc, &known, &home_of);
 }
 

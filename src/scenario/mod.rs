@@ -9,6 +9,7 @@ mod data;
 pub mod keys;
 mod placement;
 pub mod read;
+pub mod uncertainty;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ use crate::model::params::{
     Check, FlockParams, HouseholdParams, KubeParams, MarketParams, ParamTable, ProgramParams,
     StochasticParams,
 };
-use crate::model::{Design, Placement, World};
+use crate::model::{Design, Placement, Uncertainty, World};
 use crate::sim::{Ensemble, Mode};
 use read::{Layer, Node, Origin, Reader, get, subtable};
 pub use read::{Origin as ValueOrigin, Resolved};
@@ -82,6 +83,8 @@ pub struct Overrides {
     pub weeks: Option<u32>,
     pub replicates: Option<u32>,
     pub seed: Option<u64>,
+    /// `--uncertainty`: draw the uncertain parameters for every replicate.
+    pub uncertainty: Option<bool>,
 }
 
 /// A data table used by the scenario: how the scenario named it and its contents.
@@ -113,6 +116,9 @@ pub struct Scenario {
     pub placements: Vec<Placement>,
     /// One per placement, in the same order.
     pub placement_sources: Vec<PlacementSource>,
+    /// The uncertain parameters, when each replicate draws them (MODEL.md 6 intervals
+    /// then include what we do not know about the parameters).
+    pub uncertainty: Option<Uncertainty>,
     pub regions_file: DataFile,
     pub breed_file: DataFile,
     /// Every resolved scenario-wide key with its origin, in declaration order.
@@ -142,6 +148,16 @@ impl Scenario {
     /// Replicates the run simulates (one in deterministic mode).
     pub fn replicates(&self) -> u32 {
         self.ensemble.runs()
+    }
+
+    /// What the engine runs.
+    pub fn inputs(&self) -> crate::sim::Inputs<'_> {
+        crate::sim::Inputs {
+            world: &self.world,
+            ensemble: &self.ensemble,
+            placements: &self.placements,
+            uncertainty: self.uncertainty.as_ref(),
+        }
     }
 }
 
@@ -264,7 +280,23 @@ fn load_doc(
         stochastic: stochastic?,
         discount_rate: design.program.discount_rate,
     };
-    let (placements, placement_sources) = placements?.into_iter().unzip();
+    let (placements, placement_sources): (Vec<Placement>, Vec<PlacementSource>) =
+        placements?.into_iter().unzip();
+    let designs: Vec<(&Design, Vec<String>)> = std::iter::once((&design, Vec::new()))
+        .chain(placements.iter().zip(&placement_sources).map(|(p, src)| {
+            let own = src
+                .design
+                .iter()
+                .filter(|r| r.origin == Origin::Placement)
+                .map(|r| r.key.clone())
+                .collect();
+            (&p.design, own)
+        }))
+        .collect();
+    let uncertainty = uncertainty::read(r, doc, overrides.uncertainty, &designs).map(|mut u| {
+        u.own.remove(0); // the scenario's own design is not a placement
+        u
+    });
     let s = Scenario {
         name: top.name?,
         description: top.description,
@@ -273,10 +305,12 @@ fn load_doc(
             mode: top.mode?,
             seed: top.seed?,
             replicates: top.replicates?,
+            uncertain: uncertainty.is_some(),
         },
         design,
         placements,
         placement_sources,
+        uncertainty,
         regions_file: regions_file?,
         breed_file,
         resolved: Vec::new(),

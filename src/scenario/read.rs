@@ -88,7 +88,8 @@ fn integer(value: &DeValue) -> Option<i64> {
     }
 }
 
-fn real(value: &DeValue) -> Option<f64> {
+/// A TOML integer or float as a number.
+pub fn real(value: &DeValue) -> Option<f64> {
     match value {
         DeValue::Integer(_) => integer(value).map(|i| i as f64),
         DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),

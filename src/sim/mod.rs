@@ -16,15 +16,18 @@ pub mod path;
 pub mod rng;
 pub mod run;
 pub mod state;
+pub mod uncertainty;
 
 use rayon::prelude::*;
 
-use crate::model::{Placement, World};
+use crate::model::{Placement, Uncertainty, World};
 pub use crate::results::BASELINE;
+use crate::results::metrics::summary as sm;
 use crate::results::{PlacementResult, ReplicateOutput, summarise};
 use luck::Shocks;
 pub use path::Path;
 pub use run::{Draws, Run, simulate};
+use uncertainty::ParameterDraws;
 
 /// Deterministic (MODEL.md 4) or stochastic (MODEL.md 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,16 +50,19 @@ impl Mode {
 pub struct Ensemble {
     pub mode: Mode,
     pub seed: u64,
-    /// Replicates asked for (stochastic mode; deterministic mode runs one).
+    /// Replicates asked for (stochastic mode, or parameter uncertainty).
     pub replicates: u32,
+    /// Each replicate draws the uncertain parameters (so even deterministic mode runs
+    /// every replicate, each with its own parameters and no dice).
+    pub uncertain: bool,
 }
 
 impl Ensemble {
-    /// Replicates actually run: one in deterministic mode.
+    /// Replicates actually run: one in deterministic mode without parameter uncertainty.
     pub fn runs(&self) -> u32 {
-        match self.mode {
-            Mode::Deterministic => 1,
-            Mode::Stochastic => self.replicates,
+        match (self.mode, self.uncertain) {
+            (Mode::Deterministic, false) => 1,
+            _ => self.replicates,
         }
     }
 }
@@ -73,7 +79,26 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// One replicate of one job (`None`: the baseline) against the same replicate's baseline.
+/// Everything a scenario run needs: the world, how it is run, the placements and, for a
+/// parameter-uncertainty run, the uncertain parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub world: &'a World,
+    pub ensemble: &'a Ensemble,
+    pub placements: &'a [Placement],
+    pub uncertainty: Option<&'a Uncertainty>,
+}
+
+impl<'a> Inputs<'a> {
+    /// The parameter draws of every replicate (a parameter-uncertainty run), else `None`.
+    pub fn parameter_draws(&self) -> Option<ParameterDraws> {
+        self.uncertainty
+            .map(|u| ParameterDraws::latin_hypercube(u, self.ensemble.seed, self.ensemble.runs()))
+    }
+}
+
+/// One replicate of one job (`None`: the baseline) in a given world, against the same
+/// replicate's baseline.
 pub fn replicate(
     world: &World,
     ensemble: &Ensemble,
@@ -98,32 +123,68 @@ pub fn replicate(
     }
 }
 
+/// Replicate `rep` of placement `job` (`None`: the baseline): in the scenario's world, or,
+/// in a parameter-uncertainty run, in the world and design of the replicate's draws (the
+/// same draws for every placement: common random numbers still hold).
+fn replicate_of(
+    inputs: &Inputs,
+    path: &Path,
+    draws: Option<&ParameterDraws>,
+    job: Option<usize>,
+    rep: u32,
+) -> ReplicateOutput {
+    let placement = job.map(|i| &inputs.placements[i]);
+    match (inputs.uncertainty, draws) {
+        (Some(u), Some(d)) => {
+            let values = d.replicate(rep);
+            let world = u.world_with(inputs.world, values);
+            let path = Path::new(&world);
+            let placement = job.zip(placement).map(|(i, p)| Placement {
+                design: u.design_with(&p.design, i, values),
+                ..p.clone()
+            });
+            replicate(&world, inputs.ensemble, &path, placement.as_ref(), rep)
+        }
+        _ => replicate(inputs.world, inputs.ensemble, path, placement, rep),
+    }
+}
+
 /// Runs the baseline and every placement over all replicates on the current rayon pool,
 /// handing each placement's summarised result to `sink` in order (baseline first), so
 /// outputs can be written while the next placement runs and memory stays bounded by one
-/// placement's replicates.
+/// placement's replicates. Returns each placement's `win_share` (baseline excluded),
+/// which needs every placement's replicates and so comes last.
 pub fn run_scenario_with<E>(
-    world: &World,
-    ensemble: &Ensemble,
-    placements: &[Placement],
+    inputs: &Inputs,
     progress: &dyn Progress,
     mut sink: impl FnMut(PlacementResult) -> Result<(), E>,
-) -> Result<(), E> {
-    let path = Path::new(world);
-    let reps = ensemble.runs();
-    let jobs: Vec<Option<&Placement>> = std::iter::once(None)
-        .chain(placements.iter().map(Some))
+) -> Result<Vec<f64>, E> {
+    let path = Path::new(inputs.world);
+    let draws = inputs.parameter_draws();
+    let reps = inputs.ensemble.runs();
+    let jobs: Vec<Option<usize>> = std::iter::once(None)
+        .chain((0..inputs.placements.len()).map(Some))
         .collect();
-    fn name(job: Option<&Placement>) -> &str {
-        job.map_or(BASELINE, |p| p.name.as_str())
-    }
+    let name = |job: Option<usize>| job.map_or(BASELINE, |i| inputs.placements[i].name.as_str());
     progress.start(jobs.len() as u64 * u64::from(reps));
-    let run = |job: Option<&Placement>, rep: u32| {
+    let run = |job: Option<usize>, rep: u32| {
         // After a stop request each run returns at once (its weekly loop checks); the
         // caller discards the results.
-        let out = replicate(world, ensemble, &path, job, rep);
+        let out = replicate_of(inputs, &path, draws.as_ref(), job, rep);
         progress.advance();
         out
+    };
+    // Per placement and replicate: the share of households graduated because of it.
+    let mut caused: Vec<Vec<f64>> = Vec::with_capacity(inputs.placements.len());
+    let mut keep = |job: Option<usize>, outputs: &[ReplicateOutput]| {
+        if job.is_some() {
+            caused.push(
+                outputs
+                    .iter()
+                    .map(|o| o.summary[sm::GRADUATION_ATTRIBUTABLE_SHARE])
+                    .collect(),
+            );
+        }
     };
     if reps == 1 {
         // One replicate: placements are the parallel work, as many at a time as there are
@@ -131,23 +192,49 @@ pub fn run_scenario_with<E>(
         for window in jobs.chunks(rayon::current_num_threads().max(1)) {
             let outputs: Vec<ReplicateOutput> = window.par_iter().map(|&job| run(job, 0)).collect();
             if cancel::requested() {
-                return Ok(());
+                return Ok(Vec::new());
             }
             for (&job, out) in window.iter().zip(outputs) {
+                keep(job, std::slice::from_ref(&out));
                 sink(summarise(name(job), std::slice::from_ref(&out)))?;
             }
         }
-        return Ok(());
-    }
-    for &job in &jobs {
-        let outputs: Vec<ReplicateOutput> =
-            (0..reps).into_par_iter().map(|rep| run(job, rep)).collect();
-        if cancel::requested() {
-            break;
+    } else {
+        for &job in &jobs {
+            let outputs: Vec<ReplicateOutput> =
+                (0..reps).into_par_iter().map(|rep| run(job, rep)).collect();
+            if cancel::requested() {
+                return Ok(Vec::new());
+            }
+            keep(job, &outputs);
+            sink(summarise(name(job), &outputs))?;
         }
-        sink(summarise(name(job), &outputs))?;
     }
-    Ok(())
+    Ok(win_shares(&caused))
+}
+
+/// The share of replicates in which each placement is best on graduation caused: ties
+/// split evenly, so the shares add up to 1 (MODEL.md 6 extended by `win_share`). A
+/// placement whose graduation caused is undefined in a replicate (no household started)
+/// cannot win it; a replicate where none is defined is split among all.
+pub fn win_shares(caused: &[Vec<f64>]) -> Vec<f64> {
+    let n = caused.len();
+    let reps = caused.first().map_or(0, Vec::len);
+    let mut wins = vec![0.0; n];
+    for rep in 0..reps {
+        let best = caused
+            .iter()
+            .map(|c| c[rep])
+            .filter(|x| !x.is_nan())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let winners: Vec<usize> = (0..n)
+            .filter(|&i| caused[i][rep] == best || best == f64::NEG_INFINITY)
+            .collect();
+        for &i in &winners {
+            wins[i] += 1.0 / winners.len() as f64;
+        }
+    }
+    wins.iter().map(|w| w / reps as f64).collect()
 }
 
 /// Runs a scenario and keeps every result in memory (tests, small scenarios).
@@ -157,13 +244,51 @@ pub fn run_scenario(
     placements: &[Placement],
 ) -> Vec<PlacementResult> {
     let mut results = Vec::new();
-    let collected: Result<(), std::convert::Infallible> =
-        run_scenario_with(world, ensemble, placements, &Quiet, |p| {
+    let inputs = Inputs {
+        world,
+        ensemble,
+        placements,
+        uncertainty: None,
+    };
+    let collected: Result<Vec<f64>, std::convert::Infallible> =
+        run_scenario_with(&inputs, &Quiet, |p| {
             results.push(p);
             Ok(())
         });
     match collected {
-        Ok(()) => results,
+        Ok(wins) => {
+            for (p, w) in results.iter_mut().skip(1).zip(wins) {
+                p.summary[sm::WIN_SHARE] = crate::stats::Stat::single(w);
+            }
+            results
+        }
         Err(never) => match never {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn win_shares_split_ties_and_skip_placements_that_cannot_compete() {
+        // Replicate 0: b wins; 1: a and b tie; 2: c is undefined, a wins; 3: nobody is
+        // defined, all three share it.
+        let caused = vec![
+            vec![0.1, 0.3, 0.5, f64::NAN],
+            vec![0.2, 0.3, 0.4, f64::NAN],
+            vec![0.0, 0.1, f64::NAN, f64::NAN],
+        ];
+        let w = win_shares(&caused);
+        let third = 1.0 / 3.0;
+        let want = [
+            (0.5 + 1.0 + third) / 4.0,
+            (1.0 + 0.5 + third) / 4.0,
+            third / 4.0,
+        ];
+        for (got, want) in w.iter().zip(want) {
+            assert!((got - want).abs() < 1e-15, "{got} {want}");
+        }
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
 }

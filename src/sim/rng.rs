@@ -37,6 +37,10 @@ pub enum Kind {
     Waves = 7,
     /// A household's weekly transitory income shocks.
     IncomeShocks = 8,
+    /// The replicates' draws of an uncertain parameter (a Latin hypercube column).
+    Uncertainty = 9,
+    /// Sample points of a sensitivity analysis (Morris trajectories, Sobol matrices).
+    Sensitivity = 10,
 }
 
 /// Whom a stream's draws concern.
@@ -48,6 +52,8 @@ pub enum Entity<'a> {
     Region(&'a str),
     /// The `index`-th KUBE (0-based) of a region, numbered within the region.
     Kube { region: &'a str, index: u32 },
+    /// A parameter, by its name (`flock.production_factor`).
+    Parameter(&'a str),
     /// Member `member` of the `kube`-th KUBE of a region.
     Household {
         region: &'a str,
@@ -63,7 +69,7 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// FNV-1a of a region code, so codes of any length key a stream.
+/// FNV-1a of a region code or a parameter name, so names of any length key a stream.
 fn hash_code(code: &str) -> u64 {
     code.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -75,6 +81,7 @@ pub fn key(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> u64 {
     let (tag, a, b, c) = match entity {
         Entity::Replicate => (1u64, 0, 0, 0),
         Entity::Region(code) => (2, hash_code(code), 0, 0),
+        Entity::Parameter(name) => (5, hash_code(name), 0, 0),
         Entity::Kube { region, index } => (3, hash_code(region), u64::from(index), 0),
         Entity::Household {
             region,

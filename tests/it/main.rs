@@ -7,6 +7,7 @@ mod faults;
 mod properties;
 mod report;
 mod stochastic;
+mod uncertainty;
 
 use std::path::{Path, PathBuf};
 
