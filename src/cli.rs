@@ -18,6 +18,10 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Run a scenario (default: the embedded kube-bekerja scenario) and write its outputs.
     Run(RunArgs),
+    /// Which uncertain parameters move the results: Morris screening or Sobol indices of
+    /// each placement's metrics over the parameters' plausible ranges (ranges.toml and the
+    /// scenario's [uncertainty] table).
+    Sensitivity(SensitivityArgs),
     /// Validate a scenario and show every resolved value and where it came from; runs nothing.
     Check {
         /// Scenario file (TOML).
@@ -96,6 +100,52 @@ pub(crate) struct RunArgs {
     /// [uncertainty] table) for every replicate, so intervals include what we do not know.
     #[arg(long)]
     pub(crate) uncertainty: bool,
+    /// Print nothing on stderr (no progress).
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum MethodArg {
+    /// Elementary effects (mu*, sigma): screens every parameter cheaply.
+    Morris,
+    /// First-order and total Sobol indices (Saltelli sampling): for the few that matter.
+    Sobol,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SensitivityArgs {
+    /// Scenario file (TOML). Without it, the embedded default scenario.
+    pub(crate) scenario: Option<PathBuf>,
+    /// The analysis.
+    #[arg(long, value_enum, default_value = "morris")]
+    pub(crate) method: MethodArg,
+    /// Morris trajectories, or Sobol base rows [default: 10 for morris, 256 for sobol].
+    #[arg(long, value_name = "N")]
+    pub(crate) samples: Option<usize>,
+    /// Metrics to analyse, comma-separated summary.csv names, or
+    /// graduation_caused_gap_to_best [default: graduation_attributable_share,
+    /// benefit_cost_ratio, kubes_operating_end_share, deficit_reduction_kg and the gap].
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',')]
+    pub(crate) metrics: Option<Vec<String>>,
+    /// Parameters to move, comma-separated as table.key [default: every uncertain one].
+    #[arg(long, value_name = "P,Q,..", value_delimiter = ',')]
+    pub(crate) parameters: Option<Vec<String>>,
+    /// Override the scenario's mode.
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<ModeArg>,
+    /// Replicates averaged at every sample point [default: 20, or 1 in deterministic mode].
+    #[arg(long, value_name = "N")]
+    pub(crate) replicates: Option<u32>,
+    /// Override the random seed (0 to 9223372036854775807).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores]. Outputs are identical for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
+    /// Output folder [default: output/<scenario name>-sensitivity].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
     /// Print nothing on stderr (no progress).
     #[arg(long)]
     pub(crate) quiet: bool,

@@ -13,5 +13,6 @@ pub mod model;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sim;
 pub mod stats;

@@ -9,6 +9,7 @@ mod check;
 mod output;
 mod progress;
 mod run;
+mod sensitivity;
 mod verify;
 
 use std::path::Path;
@@ -24,6 +25,7 @@ use telur::sim;
 pub(crate) fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run_command(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity_command(&args),
         Command::Check { scenario } => check::check_command(&scenario),
         Command::Verify { dir, threads } => verify::verify_command(&dir, threads),
         Command::Report { dir } => output::report_command(&dir),

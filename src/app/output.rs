@@ -66,6 +66,14 @@ pub(super) fn write_outputs(
     started: Instant,
     progress: &ProgressBar,
 ) -> Result<Vec<(String, Vec<Stat>)>> {
+    into_place(out, |dir| {
+        write_into(s, source, dir, threads, started, progress)
+    })
+}
+
+/// Builds a folder of outputs with `build` in a temporary folder beside `out`, then moves
+/// it into place: `out` is always either the previous complete folder or the new one.
+pub(super) fn into_place<T>(out: &Path, build: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -83,10 +91,10 @@ pub(super) fn write_outputs(
         .prefix(&format!(".{leaf}.tmp-{}-", std::process::id()))
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
-    let summaries = write_into(s, source, tmp.path(), threads, started, progress)?;
+    let built = build(tmp.path())?;
     move_into_place(tmp, out)
         .with_context(|| format!("cannot move the outputs into {}", out.display()))?;
-    Ok(summaries)
+    Ok(built)
 }
 
 /// Puts the finished folder at `out`. Where `out` exists, the two are swapped in one
@@ -155,17 +163,21 @@ fn remove_stale_siblings(parent: &Path, leaf: &str) {
     }
 }
 
-type Output = HashingWriter<BufWriter<File>>;
+pub(super) type Output = HashingWriter<BufWriter<File>>;
 
 /// An output CSV being written: its name, path and hashing writer.
-struct OutputFile {
+pub(super) struct OutputFile {
     name: &'static str,
     path: PathBuf,
     writer: CsvWriter<Output>,
 }
 
 impl OutputFile {
-    fn create(dir: &Path, name: &'static str, header: &[impl AsRef<str>]) -> Result<OutputFile> {
+    pub(super) fn create(
+        dir: &Path,
+        name: &'static str,
+        header: &[impl AsRef<str>],
+    ) -> Result<OutputFile> {
         let path = dir.join(name);
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -177,11 +189,14 @@ impl OutputFile {
         Ok(OutputFile { name, path, writer })
     }
 
-    fn write(&mut self, rows: impl FnOnce(&mut CsvWriter<Output>) -> io::Result<()>) -> Result<()> {
+    pub(super) fn write(
+        &mut self,
+        rows: impl FnOnce(&mut CsvWriter<Output>) -> io::Result<()>,
+    ) -> Result<()> {
         rows(&mut self.writer).with_context(|| format!("while writing {}", self.path.display()))
     }
 
-    fn finish(self) -> Result<(String, String)> {
+    pub(super) fn finish(self) -> Result<(String, String)> {
         let hash = self
             .writer
             .into_inner()
@@ -272,7 +287,7 @@ pub(super) const REPLICATE_PARAMETERS: &str = "replicate_parameters.csv";
 
 /// Writes `inputs/`: the resolved scenario and copies of user data files, everything
 /// `telur verify` needs to run the scenario again. Returns each file's SHA-256.
-fn write_inputs(s: &Scenario, dir: &Path) -> Result<Vec<(String, String)>> {
+pub(super) fn write_inputs(s: &Scenario, dir: &Path) -> Result<Vec<(String, String)>> {
     let inputs = dir.join(INPUTS);
     fs::create_dir(&inputs).with_context(|| format!("cannot create {}", inputs.display()))?;
     let mut written: Vec<(String, String)> = Vec::new();

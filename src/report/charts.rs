@@ -21,12 +21,12 @@ use crate::results::{PlacementResult, poverty_line_pc_month};
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (1200, 800);
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 
-type Res = Result<(), Box<dyn Error>>;
+pub(super) type Res = Result<(), Box<dyn Error>>;
 
 /// Okabe-Ito colours for placements, in order (yellow left out: too pale on white).
-const PALETTE: [RGBColor; 6] = [
+pub(super) const PALETTE: [RGBColor; 6] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
@@ -34,8 +34,8 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(204, 121, 167),
     RGBColor(86, 180, 233),
 ];
-const BASELINE: RGBColor = RGBColor(90, 90, 90);
-const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(super) const BASELINE: RGBColor = RGBColor(90, 90, 90);
+pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
 
 /// The charts a run draws, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Chart {
     }
 }
 
-fn register_font() {
+pub(super) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
@@ -137,14 +137,34 @@ fn register_font() {
     });
 }
 
-/// Draws a chart as PNG bytes.
-pub fn render_png(chart: Chart, data: &RunData) -> Result<Vec<u8>, Box<dyn Error>> {
+/// A figure that draws itself on any plotters backend, under its title.
+pub trait Figure {
+    fn title(&self) -> String;
+    fn draw_body<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Res
+    where
+        DB::ErrorType: 'static;
+}
+
+fn draw_figure<DB: DrawingBackend>(figure: &impl Figure, root: &DrawingArea<DB, Shift>) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let body = root.titled(
+        &figure.title(),
+        (FONT, 30).into_font().style(FontStyle::Bold),
+    )?;
+    figure.draw_body(&body)
+}
+
+/// Draws a figure as PNG bytes.
+pub fn png_of(figure: &impl Figure) -> Result<Vec<u8>, Box<dyn Error>> {
     register_font();
     let (w, h) = SIZE;
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
-        draw(chart, &root, data)?;
+        draw_figure(figure, &root)?;
         root.present()?;
     }
     let image = image::RgbImage::from_raw(w, h, rgb).ok_or("chart buffer has the wrong size")?;
@@ -153,24 +173,49 @@ pub fn render_png(chart: Chart, data: &RunData) -> Result<Vec<u8>, Box<dyn Error
     Ok(png)
 }
 
-/// Draws a chart as SVG text.
-pub fn render_svg(chart: Chart, data: &RunData) -> Result<String, Box<dyn Error>> {
+/// Draws a figure as SVG text.
+pub fn svg_of(figure: &impl Figure) -> Result<String, Box<dyn Error>> {
     register_font();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(chart, &root, data)?;
+        draw_figure(figure, &root)?;
         root.present()?;
     }
     Ok(svg)
 }
 
-fn draw<DB: DrawingBackend>(chart: Chart, root: &DrawingArea<DB, Shift>, d: &RunData) -> Res
+/// One of a run's charts with the run it draws.
+struct RunChart<'a>(Chart, &'a RunData);
+
+impl Figure for RunChart<'_> {
+    fn title(&self) -> String {
+        self.0.title().to_string()
+    }
+
+    fn draw_body<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Res
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(self.0, area, self.1)
+    }
+}
+
+/// Draws a chart as PNG bytes.
+pub fn render_png(chart: Chart, data: &RunData) -> Result<Vec<u8>, Box<dyn Error>> {
+    png_of(&RunChart(chart, data))
+}
+
+/// Draws a chart as SVG text.
+pub fn render_svg(chart: Chart, data: &RunData) -> Result<String, Box<dyn Error>> {
+    svg_of(&RunChart(chart, data))
+}
+
+fn draw<DB: DrawingBackend>(chart: Chart, body: &DrawingArea<DB, Shift>, d: &RunData) -> Res
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
-    let body = root.titled(chart.title(), (FONT, 30).into_font().style(FontStyle::Bold))?;
+    let body = body.clone();
     match chart {
         Chart::PlacementComparison => placement_comparison(&body, d),
         Chart::Graduation => graduation(&body, d),
@@ -184,12 +229,12 @@ where
     }
 }
 
-fn color(i: usize) -> RGBColor {
+pub(super) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
 /// Draws the legend of a chart's labelled series in a corner.
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+pub(super) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
     font_size: u32,
@@ -208,7 +253,7 @@ where
 }
 
 /// Splits an area into a grid of at least `n` panels.
-fn panels<DB: DrawingBackend>(
+pub(super) fn panels<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     n: usize,
 ) -> Vec<DrawingArea<DB, Shift>> {
@@ -223,7 +268,7 @@ fn panels<DB: DrawingBackend>(
 }
 
 /// The largest finite value, or `fallback` if none.
-fn max_finite(values: impl IntoIterator<Item = f64>, fallback: f64) -> f64 {
+pub(super) fn max_finite(values: impl IntoIterator<Item = f64>, fallback: f64) -> f64 {
     let m = values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -235,7 +280,7 @@ fn max_finite(values: impl IntoIterator<Item = f64>, fallback: f64) -> f64 {
     }
 }
 
-fn min_finite(values: impl IntoIterator<Item = f64>) -> f64 {
+pub(super) fn min_finite(values: impl IntoIterator<Item = f64>) -> f64 {
     values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -370,7 +415,7 @@ const COMPARISON: [ComparisonPanel; 4] = [
 ];
 
 /// Cash of the same cost, beside the programme.
-const CASH: RGBColor = RGBColor(150, 150, 150);
+pub(super) const CASH: RGBColor = RGBColor(150, 150, 150);
 
 fn placement_comparison<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &RunData) -> Res
 where
@@ -451,7 +496,7 @@ where
 }
 
 /// A 5th-95th percentile whisker at `x`.
-fn whisker<'a, DB: DrawingBackend + 'a>(
+pub(super) fn whisker<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<
         'a,
         DB,

@@ -63,10 +63,15 @@ impl<W: Write> CsvWriter<W> {
 
     /// One row: the key cells, then `mean,p05,p50,p95`.
     pub fn row(&mut self, keys: &[&str], stat: &Stat) -> io::Result<()> {
+        self.cells(keys, &stat.values())
+    }
+
+    /// One row: text cells, then numbers (undefined: empty).
+    pub fn cells(&mut self, keys: &[&str], values: &[f64]) -> io::Result<()> {
         for key in keys {
             self.inner.write_field(key)?;
         }
-        for x in stat.values() {
+        for &x in values {
             self.number.clear();
             if !x.is_nan() {
                 write!(self.number, "{x}").expect("writing to a String cannot fail");

@@ -16,7 +16,7 @@ use crate::results::PlacementResult;
 use crate::results::metrics::{region_summary as rs, summary as sm};
 use crate::stats::Stat;
 
-const CSS: &str = r#"
+pub(super) const CSS: &str = r#"
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222; max-width: 1240px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45; }
 h1 { font-size: 1.9em; margin-bottom: 0.2em; }
 h2 { margin-top: 2em; border-bottom: 2px solid #0072b2; padding-bottom: 0.2em; }

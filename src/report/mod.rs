@@ -8,3 +8,4 @@ pub mod html;
 pub mod load;
 pub mod manifest;
 pub mod resolved;
+pub mod sensitivity;

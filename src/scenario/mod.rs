@@ -119,6 +119,9 @@ pub struct Scenario {
     /// The uncertain parameters, when each replicate draws them (MODEL.md 6 intervals
     /// then include what we do not know about the parameters).
     pub uncertainty: Option<Uncertainty>,
+    /// The plausible ranges of the uncertain parameters, drawn or not: what sensitivity
+    /// analysis moves.
+    pub ranges: Uncertainty,
     pub regions_file: DataFile,
     pub breed_file: DataFile,
     /// Every resolved scenario-wide key with its origin, in declaration order.
@@ -293,10 +296,12 @@ fn load_doc(
             (&p.design, own)
         }))
         .collect();
-    let uncertainty = uncertainty::read(r, doc, overrides.uncertainty, &designs).map(|mut u| {
-        u.own.remove(0); // the scenario's own design is not a placement
-        u
-    });
+    let (uncertain, ranges) =
+        uncertainty::read(r, doc, overrides.uncertainty, &designs).map(|(on, mut u)| {
+            u.own.remove(0); // the scenario's own design is not a placement
+            (on, u)
+        })?;
+    let uncertainty = uncertain.then(|| ranges.clone());
     let s = Scenario {
         name: top.name?,
         description: top.description,
@@ -311,6 +316,7 @@ fn load_doc(
         placements,
         placement_sources,
         uncertainty,
+        ranges,
         regions_file: regions_file?,
         breed_file,
         resolved: Vec::new(),

@@ -74,14 +74,15 @@ enum Ask {
     Fixed,
 }
 
-/// Reads `uncertainty` (a boolean or a table) and the `--uncertainty` flag. `None` when
-/// parameter uncertainty is off; errors are recorded in `r`.
+/// Reads `uncertainty` (a boolean or a table) and the `--uncertainty` flag: whether each
+/// replicate draws the uncertain parameters, and their ranges (which sensitivity analysis
+/// uses either way). Errors are recorded in `r`.
 pub fn read(
     r: &mut Reader,
     doc: &DeTable,
     flag: Option<bool>,
     designs: &[(&Design, Vec<String>)],
-) -> Option<Uncertainty> {
+) -> Option<(bool, Uncertainty)> {
     let node = get(doc, "uncertainty");
     let (enabled, table) = match node.map(|n| n.get_ref()) {
         None => (false, None),
@@ -125,9 +126,7 @@ pub fn read(
             super::read::Origin::Default
         },
     );
-    if !flag.unwrap_or(enabled) {
-        return None;
-    }
+    let enabled = flag.unwrap_or(enabled);
     let mut parameters: Vec<(UncertainParam, Kind)> = Vec::new();
     for p in published() {
         let (home, kind) = home_of(&p.key).expect("ranges.toml names parameters (tested)");
@@ -186,7 +185,7 @@ pub fn read(
                 .collect()
         })
         .collect();
-    Some(Uncertainty { parameters, own })
+    Some((enabled, Uncertainty { parameters, own }))
 }
 
 fn unknown_parameter(r: &mut Reader, span: Range<usize>, key: &str) {

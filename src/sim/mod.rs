@@ -7,6 +7,7 @@
 //! are identical for any thread count.
 
 pub mod cancel;
+pub mod evaluate;
 pub mod households;
 pub mod kube_pass;
 pub mod lanes;

@@ -2,6 +2,8 @@
 //!
 //! Pure arithmetic: no IO, no threads.
 
+pub mod sensitivity;
+
 /// Type-7 quantile of sorted data: linear interpolation between order statistics at
 /// `h = (n - 1) p`. NaN for empty data.
 pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {

@@ -6,6 +6,7 @@ mod equations;
 mod faults;
 mod properties;
 mod report;
+mod sensitivity;
 mod stochastic;
 mod uncertainty;
 
