@@ -184,9 +184,43 @@ fn whole_runs(c: &mut Criterion) {
     group.finish();
 }
 
+/// One evaluation of the optimiser (300 KUBE, 10 stochastic replicates) with what does not
+/// change between evaluations kept (each replicate's shocks and baseline), against the
+/// same evaluation building everything again (`sim::evaluate::summaries`).
+fn optimizer_evaluation(c: &mut Criterion) {
+    let mut s = Scenario::load(&Source::builtin_default(), &Overrides::default())
+        .expect("the default scenario");
+    s.ensemble.replicates = 10;
+    let design = &s.placements[0];
+    let kubes = design.kubes_per_region.clone();
+    let ev = telur::optimize::Evaluator::new(&s.world, s.ensemble, None, design, 0, 10);
+    ev.evaluate(&[(&kubes, 0..10)]);
+    // One thread: `summaries` runs its replicates one after another.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("optimizer evaluation, 300 KUBE x 10 replicates, 1 thread");
+    group.bench_function("kept shocks and baselines", |b| {
+        b.iter(|| one.install(|| ev.evaluate(black_box(&[(&kubes, 0..10)]))))
+    });
+    group.bench_function("everything rebuilt", |b| {
+        b.iter(|| {
+            one.install(|| {
+                telur::sim::evaluate::summaries(
+                    black_box(&s.world),
+                    &s.ensemble,
+                    std::slice::from_ref(design),
+                )
+            })
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = kube_step, whole_runs
+    targets = kube_step, whole_runs, optimizer_evaluation
 }
 criterion_main!(benches);

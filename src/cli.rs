@@ -22,6 +22,10 @@ pub(crate) enum Command {
     /// each placement's metrics over the parameters' plausible ranges (ranges.toml and the
     /// scenario's [uncertainty] table).
     Sensitivity(SensitivityArgs),
+    /// Where the next N KUBE should go: the allocation of a budget over regions that does
+    /// best on an objective for one placement's design (greedy steps, local search, the
+    /// best few compared again), then a full run of the scenario's placements beside it.
+    Optimize(OptimizeArgs),
     /// Validate a scenario and show every resolved value and where it came from; runs nothing.
     Check {
         /// Scenario file (TOML).
@@ -90,19 +94,12 @@ pub(crate) struct RunArgs {
     /// Override the number of Monte Carlo replicates (stochastic mode).
     #[arg(long, value_name = "N")]
     pub(crate) replicates: Option<u32>,
-    /// Override the random seed (0 to 9223372036854775807, what a scenario file can hold).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores]. Outputs are identical for any number.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub(crate) threads: Option<u16>,
+    #[command(flatten)]
+    pub(crate) common: Common,
     /// Draw the uncertain parameters (ranges.toml, narrowed or widened by the scenario's
     /// [uncertainty] table) for every replicate, so intervals include what we do not know.
     #[arg(long)]
     pub(crate) uncertainty: bool,
-    /// Print nothing on stderr (no progress).
-    #[arg(long)]
-    pub(crate) quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -137,15 +134,63 @@ pub(crate) struct SensitivityArgs {
     /// Replicates averaged at every sample point [default: 20, or 1 in deterministic mode].
     #[arg(long, value_name = "N")]
     pub(crate) replicates: Option<u32>,
-    /// Override the random seed (0 to 9223372036854775807).
+    #[command(flatten)]
+    pub(crate) common: Common,
+    /// Output folder [default: output/<scenario name>-sensitivity].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OptimizeArgs {
+    /// Scenario file (TOML). Without it, the embedded default scenario. Its [optimize]
+    /// table sets every option below; flags win.
+    pub(crate) scenario: Option<PathBuf>,
+    /// KUBE to place [default: as many as the design placement has].
+    #[arg(long, value_name = "N", conflicts_with = "budget_rp",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) budget_kubes: Option<u32>,
+    /// Rupiah to spend: as many KUBE as it buys at the design's programme cost per KUBE.
+    #[arg(long, value_name = "RP")]
+    pub(crate) budget_rp: Option<f64>,
+    /// What to maximise: a summary metric where more is better [default:
+    /// attributable_graduates], or weighted metrics, each divided by its value under the
+    /// design placement's own allocation: attributable_graduates=0.7,deficit_reduction_kg=0.3.
+    #[arg(long, value_name = "METRIC")]
+    pub(crate) objective: Option<String>,
+    /// The placement whose design (breed, flock, kube, program, start_week, rollout_weeks)
+    /// the KUBE get [default: the first].
+    #[arg(long, value_name = "PLACEMENT")]
+    pub(crate) design: Option<String>,
+    /// Regions the KUBE may go to, comma-separated names [default: every region].
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',')]
+    pub(crate) regions: Option<Vec<String>>,
+    /// KUBE per step of the search [default: the budget over 30, at least 1].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) step_kubes: Option<u32>,
+    /// Override the scenario's mode.
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<ModeArg>,
+    /// Replicates per evaluation of the search [default: 50, at most the scenario's; the
+    /// full run at the end uses the scenario's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) replicates: Option<u32>,
+    #[command(flatten)]
+    pub(crate) common: Common,
+    /// Output folder [default: output/<scenario name>-optimized].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+/// Options every command that simulates takes.
+#[derive(Debug, Args)]
+pub(crate) struct Common {
+    /// Override the random seed (0 to 9223372036854775807, what a scenario file can hold).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores]. Outputs are identical for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) threads: Option<u16>,
-    /// Output folder [default: output/<scenario name>-sensitivity].
-    #[arg(long, value_name = "DIR")]
-    pub(crate) out: Option<PathBuf>,
     /// Print nothing on stderr (no progress).
     #[arg(long)]
     pub(crate) quiet: bool,

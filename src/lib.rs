@@ -10,6 +10,7 @@
 pub mod data;
 pub mod error;
 pub mod model;
+pub mod optimize;
 pub mod report;
 pub mod results;
 pub mod scenario;

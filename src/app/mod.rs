@@ -6,6 +6,7 @@
 //! The library below never touches paths or the terminal.
 
 mod check;
+mod optimize;
 mod output;
 mod progress;
 mod run;
@@ -26,6 +27,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run_command(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity_command(&args),
+        Command::Optimize(args) => optimize::optimize_command(&args),
         Command::Check { scenario } => check::check_command(&scenario),
         Command::Verify { dir, threads } => verify::verify_command(&dir, threads),
         Command::Report { dir } => output::report_command(&dir),

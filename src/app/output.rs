@@ -17,6 +17,7 @@ use telur::report::csv::{self as csv_out, CsvWriter};
 use telur::report::html;
 use telur::report::load::{self, RunData};
 use telur::report::manifest::{self, HashingWriter, Manifest, RunInfo};
+use telur::report::optimize::{self, OptimizeSummary};
 use telur::report::resolved::{DataNames, resolved_toml};
 use telur::results::metrics::summary as sm;
 use telur::scenario::{self, DataFile, Scenario, Source};
@@ -67,8 +68,18 @@ pub(super) fn write_outputs(
     progress: &ProgressBar,
 ) -> Result<Vec<(String, Vec<Stat>)>> {
     into_place(out, |dir| {
-        write_into(s, source, dir, threads, started, progress)
+        let written = write_into(s, source, dir, threads, started, progress)?;
+        write_views(dir, dir)?;
+        Ok(written.results)
     })
+}
+
+/// What a run wrote, for what comes after: each placement's summary statistics (the
+/// baseline first) and every placement's summary metrics in every replicate.
+pub(super) struct Written {
+    pub(super) results: Vec<(String, Vec<Stat>)>,
+    /// `[placement][replicate][metric]`, baseline excluded.
+    pub(super) replicates: Vec<Vec<Vec<f64>>>,
 }
 
 /// Builds a folder of outputs with `build` in a temporary folder beside `out`, then moves
@@ -206,21 +217,17 @@ impl OutputFile {
     }
 }
 
-fn write_into(
+/// Runs the scenario and writes its CSVs, inputs and manifest into `dir` (not the charts
+/// and report: [`write_views`]).
+pub(super) fn write_into(
     s: &Scenario,
     source: &Source,
     dir: &Path,
     threads: usize,
     started: Instant,
     progress: &ProgressBar,
-) -> Result<Vec<(String, Vec<Stat>)>> {
-    let regions: Vec<String> = s
-        .world
-        .regions
-        .regions
-        .iter()
-        .map(|r| r.name.clone())
-        .collect();
+) -> Result<Written> {
+    let regions: Vec<String> = s.world.regions.names();
     let calendar = s.world.calendar();
     let mut summary = OutputFile::create(dir, "summary.csv", &csv_out::SUMMARY_HEADER)?;
     let mut region_summary =
@@ -231,7 +238,7 @@ fn write_into(
         OutputFile::create(dir, "program_weekly.csv", &csv_out::PROGRAM_WEEKLY_HEADER)?;
     // Summaries wait for the last placement: win_share compares them all.
     let mut results = Vec::new();
-    let wins = sim::run_scenario_with(&s.inputs(), progress, |p| -> Result<()> {
+    let replicates = sim::run_scenario_with(&s.inputs(), progress, |p| -> Result<()> {
         interrupted()?;
         region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
         region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
@@ -240,6 +247,7 @@ fn write_into(
         Ok(())
     })?;
     interrupted()?;
+    let wins = sim::win_shares(&sim::graduation_caused(&replicates));
     for ((_, summary), win) in results.iter_mut().skip(1).zip(wins) {
         summary[sm::WIN_SHARE] = Stat::single(win);
     }
@@ -278,8 +286,10 @@ fn write_into(
         .and_then(|()| w.flush())
         .with_context(|| format!("while writing {}", path.display()))?;
     interrupted()?;
-    write_views(dir, dir)?;
-    Ok(results)
+    Ok(Written {
+        results,
+        replicates,
+    })
 }
 
 /// Each replicate's draws of the uncertain parameters, in a parameter-uncertainty run.
@@ -399,16 +409,33 @@ fn load_run(dir: &Path) -> Result<RunData> {
         InputErrors::from(e)
     })?;
     let calendar = scenario.world.calendar();
+    let optimize_path = dir.join(OPTIMIZE_SUMMARY);
+    let optimization = match fs::read_to_string(&optimize_path) {
+        Err(_) => None,
+        Ok(text) => Some(OptimizeSummary::read(&text).map_err(|e| {
+            input_error(
+                InputError::new(
+                    optimize_path.display().to_string(),
+                    format!("is not an optimisation summary this telur can read: {e}"),
+                )
+                .at_line(Some(e.line())),
+            )
+        })?),
+    };
     Ok(RunData {
         scenario,
         manifest,
         calendar,
         placements,
+        optimization,
     })
 }
 
+/// What `telur optimize` found, in the folder of an optimisation.
+pub(super) const OPTIMIZE_SUMMARY: &str = "optimize.json";
+
 /// Draws the charts (PNG and SVG) and report.html of the run in `from` into `into`.
-fn write_views(from: &Path, into: &Path) -> Result<()> {
+pub(super) fn write_views(from: &Path, into: &Path) -> Result<()> {
     let data = load_run(from)?;
     let rendered: Vec<Result<(Vec<u8>, String), String>> = Chart::ALL
         .par_iter()
@@ -431,13 +458,56 @@ fn write_views(from: &Path, into: &Path) -> Result<()> {
         }
         svgs.push(svg);
     }
+    let optimize_svgs = match &data.optimization {
+        Some(o) => optimize_charts(o, &data, &dir)?,
+        None => Vec::new(),
+    };
     let path = into.join(REPORT);
     let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = BufWriter::new(file);
-    html::write_report(&data, &svgs, &mut w)
+    html::write_report(&data, &svgs, &optimize_svgs, &mut w)
         .and_then(|()| w.flush())
         .with_context(|| format!("while writing {}", path.display()))?;
     Ok(())
+}
+
+/// Draws an optimisation's charts into `dir`; returns their SVG text.
+fn optimize_charts(o: &OptimizeSummary, data: &RunData, dir: &Path) -> Result<Vec<String>> {
+    let mut svgs = Vec::new();
+    for name in optimize::chart_names(o) {
+        let drawn = if name == "optimize-frontier" {
+            let metrics: Vec<Option<usize>> = o
+                .terms
+                .iter()
+                .map(|t| optimize::metric_index(&t.metric))
+                .collect();
+            let placements = data
+                .programmes()
+                .iter()
+                .filter_map(|p| match metrics.as_slice() {
+                    [Some(a), Some(b)] => {
+                        Some((p.name.clone(), [p.summary[*a].mean, p.summary[*b].mean]))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let chart = optimize::FrontierChart {
+                summary: o,
+                placements,
+            };
+            charts::png_of(&chart).and_then(|png| Ok((png, charts::svg_of(&chart)?)))
+        } else {
+            let chart = optimize::MarginalChart(o);
+            charts::png_of(&chart).and_then(|png| Ok((png, charts::svg_of(&chart)?)))
+        };
+        let (png, svg) = drawn.map_err(|e| anyhow!("cannot draw the chart {name}: {e}"))?;
+        for (ext, bytes) in [("png", png.as_slice()), ("svg", svg.as_bytes())] {
+            let path = dir.join(format!("{name}.{ext}"));
+            fs::write(&path, bytes).with_context(|| format!("while writing {}", path.display()))?;
+        }
+        svgs.push(svg);
+    }
+    Ok(svgs)
 }
 
 /// `telur report DIR`: redraws the charts and report of an output folder from its files.

@@ -20,7 +20,7 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
         mode: args.mode.map(Into::into),
         weeks: args.weeks,
         replicates: args.replicates,
-        seed: args.seed,
+        seed: args.common.seed,
         uncertainty: args.uncertainty.then_some(true),
     };
     let (source, s) = load(args.scenario.as_deref(), &overrides)?;
@@ -29,9 +29,9 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&s.name));
     check_replaceable(&out).map_err(input_error)?;
-    let (threads, pool) = thread_pool(args.threads)?;
+    let (threads, pool) = thread_pool(args.common.threads)?;
     stop_on_interrupt();
-    if !args.quiet {
+    if !args.common.quiet {
         let n = s.placements.len();
         eprintln!(
             "telur: {n} placement{} and the baseline, {} weeks from {}, {} mode, {threads} thread{}",
@@ -43,7 +43,7 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
         );
     }
     let started = Instant::now();
-    let progress = ProgressBar::new(args.quiet);
+    let progress = ProgressBar::new(args.common.quiet);
     let summaries =
         pool.install(|| write_outputs(&s, &source, &out, threads, started, &progress))?;
     progress.finish();

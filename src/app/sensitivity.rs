@@ -32,7 +32,7 @@ pub(super) fn sensitivity_command(args: &SensitivityArgs) -> Result<()> {
     };
     let overrides = Overrides {
         mode: args.mode.map(Into::into),
-        seed: args.seed,
+        seed: args.common.seed,
         // Parameter draws per replicate are the analysis's job here, not the run's.
         uncertainty: Some(false),
         ..Overrides::default()
@@ -49,11 +49,11 @@ pub(super) fn sensitivity_command(args: &SensitivityArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", s.name)));
     check_replaceable(&out_dir).map_err(input_error)?;
-    let (threads, pool) = thread_pool(args.threads)?;
+    let (threads, pool) = thread_pool(args.common.threads)?;
     stop_on_interrupt();
     let factors = settings.uncertainty.parameters.len();
     let points = method.points(factors, settings.samples);
-    if !args.quiet {
+    if !args.common.quiet {
         eprintln!(
             "telur: {} over {factors} parameters, {} {}: {points} points x {} replicate(s) x {} placement(s) and the baseline, {} mode, {threads} thread{}",
             method.name(),
@@ -70,7 +70,7 @@ pub(super) fn sensitivity_command(args: &SensitivityArgs) -> Result<()> {
         );
     }
     let started = Instant::now();
-    let progress = ProgressBar::new(args.quiet);
+    let progress = ProgressBar::new(args.common.quiet);
     let analysis =
         pool.install(|| analyse(&s.world, &s.ensemble, &s.placements, &settings, &progress));
     progress.finish();

@@ -135,6 +135,11 @@ impl Regions {
         self.regions.is_empty()
     }
 
+    /// Every region's name, in table order.
+    pub fn names(&self) -> Vec<String> {
+        self.regions.iter().map(|r| r.name.clone()).collect()
+    }
+
     pub fn get(&self, id: RegionId) -> &Region {
         &self.regions[id.index()]
     }

@@ -14,6 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::format::{compact, thousands};
 use super::load::RunData;
+use super::outline::clip;
 use crate::results::metrics::{
     program_weekly as pw, region_summary as rs, region_weekly as rw, summary as sm,
 };
@@ -118,7 +119,7 @@ impl Chart {
                 "Mean number of KUBE laying (active), between flocks (resting), failed (cash ran out) and closed (could not afford a restock), week by week."
             }
             Chart::Map => {
-                "Provinces at their main city: bubble area is the baseline egg deficit, colour the KUBE placed there (grey: none)."
+                "Provinces at their main city, over the coastlines (Natural Earth): bubble area is the baseline egg deficit, colour the KUBE placed there (grey: none)."
             }
             Chart::Flock => {
                 "Left: the breed's standard lay rate by age against this scenario's (production factor applied). Right: eggs per hen housed since placement, with the standard and the scenario's mortality; the dotted line marks the cull age."
@@ -248,6 +249,52 @@ where
         .background_style(WHITE.mix(0.85))
         .border_style(GRID)
         .label_font((FONT, font_size))
+        .draw()?;
+    Ok(())
+}
+
+/// The label at `y` of a chart with one row per name, the first name at the top (row
+/// `len - 1`); empty between rows.
+pub(super) fn row_label(names: &[impl AsRef<str>], y: f64) -> String {
+    let k = y.round();
+    if (y - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
+        names[names.len() - 1 - k as usize].as_ref().to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// A chart of one row per name over a numeric axis.
+pub(super) type Rows<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The mesh of a [`Rows`] chart: vertical grid lines, a label per row, the value axis
+/// described by `x_desc` and written by `x_format`.
+pub(super) fn row_mesh<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Rows<'a, DB>,
+    names: &[impl AsRef<str>],
+    x_format: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    font_size: u32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let label = |y: &f64| row_label(names, *y);
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .y_labels(names.len().max(1) * 2 + 1)
+        .y_label_formatter(&label)
+        .x_label_formatter(x_format)
+        .x_desc(x_desc)
+        .label_style((FONT, font_size))
+        .axis_desc_style((FONT, font_size + 1))
         .draw()?;
     Ok(())
 }
@@ -570,25 +617,13 @@ where
             .y_label_area_size(150)
             .build_cartesian_2d(bottom..top, -0.5..n - 0.5)?;
         let names: Vec<String> = rows.iter().map(|&(r, _)| regions[r].name.clone()).collect();
-        let label = |y: &f64| {
-            let k = y.round();
-            if (y - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-                names[names.len() - 1 - k as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(GRID)
-            .bold_line_style(GRID)
-            .y_labels(names.len().max(1) * 2 + 1)
-            .y_label_formatter(&label)
-            .x_desc("graduates caused per KUBE")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()?;
+        row_mesh(
+            &mut chart,
+            &names,
+            &|x| format!("{x:.1}"),
+            "graduates caused per KUBE",
+            13,
+        )?;
         let c = color(i);
         for (rank, &(r, value)) in rows.iter().enumerate() {
             if !value.is_finite() {
@@ -943,11 +978,31 @@ where
             .max(min_finite(regions.iter().map(|r| r.lat)))
             + 3.0,
     );
-    for (panel, p) in panels(area, progs.len()).iter().zip(progs) {
+    let coast = super::outline::rings();
+    // Two columns: Indonesia is about twice as wide as it is tall.
+    let cols = if progs.len() == 1 { 1 } else { 2 };
+    let grid = area.split_evenly((progs.len().div_ceil(cols).max(1), cols));
+    for (panel, p) in grid.iter().zip(progs) {
         let kubes: Vec<f64> = (0..regions.len())
             .map(|r| p.region_summary[[r, rs::KUBES]].mean)
             .collect();
         let most = max_finite(kubes.iter().copied(), 1.0);
+        // One degree of longitude as wide as one of latitude is tall (near the equator
+        // they are the same distance): the shorter span grows to fill the panel.
+        let (w, h) = panel.dim_in_pixel();
+        let (w, h) = (
+            f64::from(w.saturating_sub(24 + 44 + 6)).max(1.0),
+            f64::from(h.saturating_sub(24 + 30 + 30)).max(1.0),
+        );
+        let (mut lon, mut lat) = (lon, lat);
+        let (span_x, span_y) = (lon.1 - lon.0, lat.1 - lat.0);
+        if span_x / span_y < w / h {
+            let grow = (span_y * w / h - span_x) / 2.0;
+            lon = (lon.0 - grow, lon.1 + grow);
+        } else {
+            let grow = (span_x * h / w - span_y) / 2.0;
+            lat = (lat.0 - grow, lat.1 + grow);
+        }
         let mut chart = ChartBuilder::on(panel)
             .caption(
                 format!("{} (darkest: {} KUBE)", p.name, thousands(most)),
@@ -959,8 +1014,7 @@ where
             .build_cartesian_2d(lon.0..lon.1, lat.0..lat.1)?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
-            .bold_line_style(GRID)
+            .disable_mesh()
             .x_labels(5)
             .y_labels(5)
             .x_label_formatter(&|x| format!("{x:.0}°E"))
@@ -973,11 +1027,28 @@ where
             })
             .label_style((FONT, 12))
             .draw()?;
+        for ring in &coast {
+            let land = clip(&ring.points, lon, lat);
+            if land.len() >= 3 {
+                let fill = if ring.indonesia {
+                    RGBColor(236, 231, 214)
+                } else {
+                    RGBColor(244, 244, 244)
+                };
+                chart.draw_series(std::iter::once(Polygon::new(land.clone(), fill.filled())))?;
+                let mut edge = land;
+                edge.push(edge[0]);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    edge,
+                    RGBColor(150, 150, 150).stroke_width(1),
+                )))?;
+            }
+        }
         // Largest bubbles first so small ones stay visible on top.
         let mut order: Vec<usize> = (0..regions.len()).collect();
         order.sort_by(|&a, &b| deficit[b].total_cmp(&deficit[a]));
         for r in order {
-            let radius = (3.0 + 22.0 * (deficit[r] / max_deficit).sqrt()) as i32;
+            let radius = (2.0 + 16.0 * (deficit[r] / max_deficit).sqrt()) as i32;
             let fill = if kubes[r] > 0.0 {
                 let f = (kubes[r] / most).clamp(0.0, 1.0);
                 let mixc = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f) as u8;

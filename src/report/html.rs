@@ -51,8 +51,14 @@ fn with_interval(s: &Stat, ensemble: bool, show: &Show) -> Markup {
     }
 }
 
-/// Writes the report; `svgs` are the charts in [`Chart::ALL`] order.
-pub fn write_report<W: Write>(d: &RunData, svgs: &[String], mut out: W) -> io::Result<()> {
+/// Writes the report; `svgs` are the charts in [`Chart::ALL`] order, `optimize_svgs` those
+/// of [`super::optimize::chart_names`] in the folder of an optimisation.
+pub fn write_report<W: Write>(
+    d: &RunData,
+    svgs: &[String],
+    optimize_svgs: &[String],
+    mut out: W,
+) -> io::Result<()> {
     let s = &d.scenario;
     let page = html! {
         (DOCTYPE)
@@ -68,6 +74,9 @@ pub fn write_report<W: Write>(d: &RunData, svgs: &[String], mut out: W) -> io::R
                     p.lead { (s.description) }
                 }
                 (question(d))
+                @if let Some(o) = &d.optimization {
+                    (super::optimize::section(o, optimize_svgs))
+                }
                 (results(d))
                 (charts(svgs))
                 (by_region(d))

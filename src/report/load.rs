@@ -20,6 +20,8 @@ pub struct RunData {
     pub calendar: Calendar,
     /// The baseline first, then the placements, in the order of `summary.csv`.
     pub placements: Vec<PlacementResult>,
+    /// What `telur optimize` found (`optimize.json`), in the folder of an optimisation.
+    pub optimization: Option<super::optimize::OptimizeSummary>,
 }
 
 impl RunData {

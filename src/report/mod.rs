@@ -7,5 +7,7 @@ pub mod format;
 pub mod html;
 pub mod load;
 pub mod manifest;
+pub mod optimize;
+pub mod outline;
 pub mod resolved;
 pub mod sensitivity;

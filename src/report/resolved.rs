@@ -7,6 +7,9 @@
 
 use toml::{Table, Value};
 
+use crate::data::{RegionId, Regions};
+use crate::results::metrics::summary as sm;
+use crate::scenario::optimize::OptimizeTable;
 use crate::scenario::{Resolved, Scenario, ValueOrigin};
 
 /// Inserts `section.key = value` (or a top-level `key`) into a table.
@@ -42,6 +45,12 @@ pub fn resolved_toml(s: &Scenario, names: &DataNames) -> String {
     }
     if let Some(u) = &s.uncertainty {
         top.insert("uncertainty".into(), Value::Table(uncertainty_table(u)));
+    }
+    if let Some(o) = &s.optimize {
+        top.insert(
+            "optimize".into(),
+            Value::Table(optimize_table(o, &s.world.regions)),
+        );
     }
     top.insert("regions".into(), Value::String(names.regions.into()));
     top.insert("breed".into(), Value::String(names.breed.into()));
@@ -119,6 +128,56 @@ fn uncertainty_table(u: &crate::model::Uncertainty) -> Table {
         range.insert("low".into(), number(p.low));
         range.insert("high".into(), number(p.high));
         t.insert(p.key.clone(), Value::Table(range));
+    }
+    t
+}
+
+/// The `[optimize]` table as the scenario set it.
+fn optimize_table(o: &OptimizeTable, regions: &Regions) -> Table {
+    let mut t = Table::new();
+    let whole = |x: u32| Value::Integer(i64::from(x));
+    let name = |id: RegionId| regions.get(id).name.clone();
+    if let Some(x) = o.budget_kubes {
+        t.insert("budget_kubes".into(), whole(x));
+    }
+    if let Some(x) = o.budget_rp {
+        t.insert("budget_rp".into(), Value::Float(x));
+    }
+    if let Some(terms) = &o.objective {
+        let value = match terms.as_slice() {
+            [one] if one.weight == 1.0 => Value::String(sm::NAMES[one.metric].into()),
+            _ => Value::Table(
+                terms
+                    .iter()
+                    .map(|term| {
+                        (
+                            sm::NAMES[term.metric].to_string(),
+                            Value::Float(term.weight),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        t.insert("objective".into(), value);
+    }
+    if let Some(d) = &o.design {
+        t.insert("design".into(), Value::String(d.clone()));
+    }
+    if let Some(list) = &o.regions {
+        let names = list.iter().map(|&id| Value::String(name(id))).collect();
+        t.insert("regions".into(), Value::Array(names));
+    }
+    if let Some(x) = o.step_kubes {
+        t.insert("step_kubes".into(), whole(x));
+    }
+    if let Some(x) = o.replicates {
+        t.insert("replicates".into(), whole(x));
+    }
+    for (key, bounds) in [("min", &o.min), ("max", &o.max)] {
+        if !bounds.is_empty() {
+            let table = bounds.iter().map(|&(id, n)| (name(id), whole(n))).collect();
+            t.insert(key.into(), Value::Table(table));
+        }
     }
     t
 }

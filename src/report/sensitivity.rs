@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::charts::{FONT, Figure, GRID, Res, color, max_finite, panels};
+use super::charts::{FONT, Figure, Res, Rows, color, max_finite, panels, row_mesh};
 use super::csv::CsvWriter;
 use super::manifest::{RangeEntry, ScenarioRef};
 use crate::sensitivity::{Analysis, Method, Row};
@@ -180,24 +180,7 @@ impl Figure for IndexChart<'_> {
                 .y_label_area_size(230)
                 .build_cartesian_2d(0.0..top, -0.5..n - 0.5)?;
             let names: Vec<&str> = ranked.iter().map(|(p, ..)| p.as_str()).collect();
-            let label = |y: &f64| {
-                let k = y.round();
-                if (y - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-                    names[names.len() - 1 - k as usize].to_string()
-                } else {
-                    String::new()
-                }
-            };
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .light_line_style(GRID)
-                .bold_line_style(GRID)
-                .y_labels(names.len().max(1) * 2 + 1)
-                .y_label_formatter(&label)
-                .x_label_formatter(&|x| format!("{x:.3}"))
-                .label_style((FONT, 11))
-                .draw()?;
+            row_mesh(&mut chart, &names, &|x| format!("{x:.3}"), "", 11)?;
             let c = color(i);
             for (rank, (_, main, second)) in ranked.iter().enumerate() {
                 let y = n - 1.0 - rank as f64;
@@ -230,11 +213,7 @@ impl Figure for IndexChart<'_> {
     }
 }
 
-type Panel<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
+type Panel<'a, DB> = Rows<'a, DB>;
 
 fn bar<'a, DB: DrawingBackend + 'a>(
     chart: &mut Panel<'a, DB>,

@@ -72,6 +72,7 @@ pub fn refuse_unknown_top_level(r: &mut Reader, doc: &DeTable) {
     known.extend(PARAM_TABLES.iter().map(|(s, _)| *s));
     known.push("placement");
     known.push("uncertainty");
+    known.push("optimize");
     r.refuse_unknown("", doc, &known, &home_of);
 }
 

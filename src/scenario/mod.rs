@@ -7,6 +7,7 @@
 
 mod data;
 pub mod keys;
+pub mod optimize;
 mod placement;
 pub mod read;
 pub mod uncertainty;
@@ -124,6 +125,8 @@ pub struct Scenario {
     pub ranges: Uncertainty,
     pub regions_file: DataFile,
     pub breed_file: DataFile,
+    /// The `[optimize]` table: settings of `telur optimize` (a run ignores them).
+    pub optimize: Option<optimize::OptimizeTable>,
     /// Every resolved scenario-wide key with its origin, in declaration order.
     pub resolved: Vec<Resolved>,
 }
@@ -273,6 +276,13 @@ fn load_doc(
         }
     };
 
+    let optimize = match (&regions, &placements) {
+        (Some(regions), Some(placements)) => {
+            let names: Vec<String> = placements.iter().map(|(p, _)| p.name.clone()).collect();
+            optimize::read(r, doc, regions, &names)
+        }
+        _ => None,
+    };
     let (design, breed_file) = design?;
     let world = World {
         regions: regions?,
@@ -319,6 +329,7 @@ fn load_doc(
         ranges,
         regions_file: regions_file?,
         breed_file,
+        optimize,
         resolved: Vec::new(),
     };
     if r.errors.is_empty() {

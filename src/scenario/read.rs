@@ -97,15 +97,7 @@ pub fn real(value: &DeValue) -> Option<f64> {
     }
 }
 
-/// The closest of `known` to `unknown`, if close enough to suggest.
-pub fn closest<'k>(unknown: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
-    known
-        .into_iter()
-        .map(|k| (strsim::jaro_winkler(unknown, k), k))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .filter(|(score, _)| *score > 0.8)
-        .map(|(_, k)| k)
-}
+pub use crate::error::closest;
 
 /// Checks values and records where each came from; collects errors.
 pub struct Reader<'a> {

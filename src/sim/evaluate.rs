@@ -25,7 +25,7 @@ pub fn summaries(
             replicate: rep,
             shocks,
         });
-        let baseline = simulate(world, &path, None, draws.as_ref());
+        let baseline = outcome::Baseline::of(&simulate(world, &path, None, draws.as_ref()));
         for (p, per_rep) in placements.iter().zip(out.iter_mut()) {
             let run = simulate(world, &path, Some(p), draws.as_ref());
             per_rep.push(outcome::summary_metrics(world, &baseline, &run));

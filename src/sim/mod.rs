@@ -115,11 +115,12 @@ pub fn replicate(
         shocks,
     });
     let baseline = simulate(world, path, None, draws.as_ref());
+    let base = outcome::Baseline::of(&baseline);
     match placement {
-        None => outcome::replicate_output(world, &baseline, &baseline),
+        None => outcome::replicate_output(world, &base, &baseline),
         Some(p) => {
             let run = simulate(world, path, Some(p), draws.as_ref());
-            outcome::replicate_output(world, &baseline, &run)
+            outcome::replicate_output(world, &base, &run)
         }
     }
 }
@@ -153,13 +154,14 @@ fn replicate_of(
 /// Runs the baseline and every placement over all replicates on the current rayon pool,
 /// handing each placement's summarised result to `sink` in order (baseline first), so
 /// outputs can be written while the next placement runs and memory stays bounded by one
-/// placement's replicates. Returns each placement's `win_share` (baseline excluded),
-/// which needs every placement's replicates and so comes last.
+/// placement's replicates. Returns every placement's summary metrics in every replicate
+/// (baseline excluded), `[placement][replicate][metric]`: what `win_share` and paired
+/// comparisons under common random numbers need, so they come last.
 pub fn run_scenario_with<E>(
     inputs: &Inputs,
     progress: &dyn Progress,
     mut sink: impl FnMut(PlacementResult) -> Result<(), E>,
-) -> Result<Vec<f64>, E> {
+) -> Result<Vec<Vec<Vec<f64>>>, E> {
     let path = Path::new(inputs.world);
     let draws = inputs.parameter_draws();
     let reps = inputs.ensemble.runs();
@@ -175,16 +177,10 @@ pub fn run_scenario_with<E>(
         progress.advance();
         out
     };
-    // Per placement and replicate: the share of households graduated because of it.
-    let mut caused: Vec<Vec<f64>> = Vec::with_capacity(inputs.placements.len());
+    let mut summaries: Vec<Vec<Vec<f64>>> = Vec::with_capacity(inputs.placements.len());
     let mut keep = |job: Option<usize>, outputs: &[ReplicateOutput]| {
         if job.is_some() {
-            caused.push(
-                outputs
-                    .iter()
-                    .map(|o| o.summary[sm::GRADUATION_ATTRIBUTABLE_SHARE])
-                    .collect(),
-            );
+            summaries.push(outputs.iter().map(|o| o.summary.clone()).collect());
         }
     };
     if reps == 1 {
@@ -211,7 +207,20 @@ pub fn run_scenario_with<E>(
             sink(summarise(name(job), &outputs))?;
         }
     }
-    Ok(win_shares(&caused))
+    Ok(summaries)
+}
+
+/// Each placement's graduation caused in each replicate, from the summaries
+/// [`run_scenario_with`] returns: what [`win_shares`] compares.
+pub fn graduation_caused(summaries: &[Vec<Vec<f64>>]) -> Vec<Vec<f64>> {
+    summaries
+        .iter()
+        .map(|reps| {
+            reps.iter()
+                .map(|m| m[sm::GRADUATION_ATTRIBUTABLE_SHARE])
+                .collect()
+        })
+        .collect()
 }
 
 /// The share of replicates in which each placement is best on graduation caused: ties
@@ -251,13 +260,14 @@ pub fn run_scenario(
         placements,
         uncertainty: None,
     };
-    let collected: Result<Vec<f64>, std::convert::Infallible> =
+    let collected: Result<Vec<Vec<Vec<f64>>>, std::convert::Infallible> =
         run_scenario_with(&inputs, &Quiet, |p| {
             results.push(p);
             Ok(())
         });
     match collected {
-        Ok(wins) => {
+        Ok(summaries) => {
+            let wins = win_shares(&graduation_caused(&summaries));
             for (p, w) in results.iter_mut().skip(1).zip(wins) {
                 p.summary[sm::WIN_SHARE] = crate::stats::Stat::single(w);
             }

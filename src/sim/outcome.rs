@@ -1,6 +1,6 @@
 //! From runs to the metrics of MODEL.md section 6, each placement against the baseline.
 
-use ndarray::Array2;
+use ndarray::{Array2, s};
 
 use super::run::{Run, Tally};
 use super::state::{CASH, PROGRAMME, WITHOUT};
@@ -32,8 +32,26 @@ fn household_months(t: &Tally) -> f64 {
     t.household_weeks as f64 * 12.0 / 52.0
 }
 
+/// What the metrics need of a replicate's baseline run: each region's weekly deficit and
+/// price, `[week, region]`. Small enough to keep for every replicate of a search.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    deficit_kg: Array2<f64>,
+    price_rp_per_kg: Array2<f64>,
+}
+
+impl Baseline {
+    pub fn of(run: &Run) -> Baseline {
+        let series = |metric: usize| run.region_weekly.slice(s![.., .., metric]).to_owned();
+        Baseline {
+            deficit_kg: series(rw::DEFICIT_KG),
+            price_rp_per_kg: series(rw::PRICE_RP_PER_KG),
+        }
+    }
+}
+
 /// Summary metrics of one run against the baseline run (NaN where undefined).
-pub fn summary_metrics(world: &World, baseline: &Run, run: &Run) -> Vec<f64> {
+pub fn summary_metrics(world: &World, baseline: &Baseline, run: &Run) -> Vec<f64> {
     let totals = &run.totals;
     let t = &totals.all;
     let regions = &world.regions;
@@ -52,17 +70,17 @@ pub fn summary_metrics(world: &World, baseline: &Run, run: &Run) -> Vec<f64> {
     let mut target_demand_kg = 0.0;
     for week in 0..weeks {
         for r in 0..regions.len() {
-            let base = baseline.region_weekly[[week, r, rw::DEFICIT_KG]];
+            let base = baseline.deficit_kg[[week, r]];
             let reduction = base - run.region_weekly[[week, r, rw::DEFICIT_KG]];
             reduction_kg += reduction;
             import_saved_rp += reduction * regions.regions[r].transport_cost_rp_per_kg;
         }
         for &r in &target {
-            let base = baseline.region_weekly[[week, r, rw::DEFICIT_KG]];
+            let base = baseline.deficit_kg[[week, r]];
             target_reduction_kg += base - run.region_weekly[[week, r, rw::DEFICIT_KG]];
             target_baseline_deficit_kg += base;
             let demand = run.region_weekly[[week, r, rw::DEMAND_KG]];
-            let base_price = baseline.region_weekly[[week, r, rw::PRICE_RP_PER_KG]];
+            let base_price = baseline.price_rp_per_kg[[week, r]];
             let price = run.region_weekly[[week, r, rw::PRICE_RP_PER_KG]];
             price_change_weighted += demand * (price - base_price) / base_price;
             target_demand_kg += demand;
@@ -119,7 +137,7 @@ pub fn summary_metrics(world: &World, baseline: &Run, run: &Run) -> Vec<f64> {
 }
 
 /// Per-region horizon metrics of one run against the baseline run.
-pub fn region_metrics(world: &World, baseline: &Run, run: &Run) -> Array2<f64> {
+pub fn region_metrics(world: &World, baseline: &Baseline, run: &Run) -> Array2<f64> {
     let totals = &run.totals;
     let weeks = run.region_weekly.shape()[0] as f64;
     let members = u64::from(totals.members);
@@ -127,12 +145,9 @@ pub fn region_metrics(world: &World, baseline: &Run, run: &Run) -> Array2<f64> {
     let mut out = Array2::from_elem((n_regions, rs::NAMES.len()), f64::NAN);
     for r in 0..n_regions {
         let t = &totals.regions[r];
-        let series = |metric: usize| run.region_weekly.slice(ndarray::s![.., r, metric]);
+        let series = |metric: usize| run.region_weekly.slice(s![.., r, metric]);
         let deficit = series(rw::DEFICIT_KG).sum();
-        let base_deficit = baseline
-            .region_weekly
-            .slice(ndarray::s![.., r, rw::DEFICIT_KG])
-            .sum();
+        let base_deficit = baseline.deficit_kg.column(r).sum();
         let households = t.started_households as f64;
         let mut row = out.row_mut(r);
         row[rs::KUBES] = f64::from(totals.kubes_per_region[r]);
@@ -158,7 +173,7 @@ pub fn region_metrics(world: &World, baseline: &Run, run: &Run) -> Array2<f64> {
 }
 
 /// Reduces a run against the same replicate's baseline run.
-pub fn replicate_output(world: &World, baseline: &Run, run: &Run) -> ReplicateOutput {
+pub fn replicate_output(world: &World, baseline: &Baseline, run: &Run) -> ReplicateOutput {
     ReplicateOutput {
         summary: summary_metrics(world, baseline, run),
         region_summary: region_metrics(world, baseline, run),

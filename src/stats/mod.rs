@@ -2,6 +2,8 @@
 //!
 //! Pure arithmetic: no IO, no threads.
 
+pub mod ocba;
+pub mod paired;
 pub mod sensitivity;
 
 /// Type-7 quantile of sorted data: linear interpolation between order statistics at

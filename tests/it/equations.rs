@@ -419,7 +419,7 @@ fn program_4_5_costs_discounting_and_summary_metrics() {
         .enumerate()
         .map(|(t, p)| p * disc(t as f64))
         .sum();
-    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
     close(m[sm::PROGRAM_COST_RP], cost, "program cost");
     close(
         m[sm::NPV_PROGRAM_COST_RP],
@@ -575,7 +575,7 @@ fn ambiguity_target_regions_are_those_placed_even_if_no_kube_has_started_yet() {
         "allocation = { \"Testland\" = 1 }\nstart_week = 100",
     );
     let (s, baseline, run) = run(&toml);
-    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
     close(m[sm::KUBES], 1.0, "placed");
     close(m[sm::DEFICIT_REDUCTION_SHARE], 0.0, "nothing reduced");
     assert!(m[sm::GRADUATED_SHARE].is_nan() && m[sm::KUBES_FAILED_SHARE].is_nan());
@@ -697,7 +697,7 @@ fn kube_4_3_the_price_index_grows_working_capital_reserve_capex_and_costs() {
         2_000_000.0 * g,
         "R(t)",
     );
-    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
     // Weeks 2 (active), 3 (active: culled at 20) and 4 (resting) pay mentoring, not inflated.
     close(
         m[sm::PROGRAM_COST_RP],
@@ -719,7 +719,7 @@ fn household_4_4_members_give_up_earnings_while_the_flock_lays() {
     let payouts = [w.payout[0], w.payout[1], 0.0, 2_000_000.0, 0.0, 0.0];
     let forgone = [7_000.0, 7_000.0, 0.0, 0.0, 0.0, 0.0];
     let disc = |t: f64| 1.04f64.powf(-t / 52.0);
-    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
     // Benefits: payouts net of both members' forgone earnings, discounted (no cash or hens
     // left at the end).
     let benefits: f64 = (0..6)
@@ -750,7 +750,7 @@ fn arms_4_6_cash_of_the_same_cost_spreads_the_outlay_over_the_weeks_left() {
     let cash: Vec<f64> = (0..6)
         .map(|t| outlay / 6.0 + if t < 3 { 40_000.0 } else { 0.0 })
         .collect();
-    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
     // The transfers add up to exactly what the programme spent.
     close(
         cash.iter().sum(),
@@ -842,7 +842,7 @@ fn arms_4_6_a_household_above_its_line_at_entry_graduates_in_every_arm_and_count
     // graduates in every arm and the programme caused nothing.
     let toml = ONE_KUBE.replace("baseline_income_ratio = 0.5", "baseline_income_ratio = 2.0");
     let (s, baseline, run) = run(&toml);
-    let m = outcome::summary_metrics(&s.world, &baseline, &run);
+    let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
     for metric in [
         sm::GRADUATED_SHARE,
         sm::GRADUATED_SHARE_WITHOUT,

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod equations;
 mod faults;
+mod optimize;
 mod properties;
 mod report;
 mod sensitivity;

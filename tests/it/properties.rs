@@ -246,7 +246,7 @@ proptest! {
                 "KUBE {i}: cash {} but ledger says {ledger}", kubes.cash_rp[i]);
         }
 
-        let m = outcome::summary_metrics(&s.world, &baseline, &run);
+        let m = outcome::summary_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
         for share in [sm::KUBES_OPERATING_END_SHARE, sm::KUBES_FAILED_SHARE, sm::KUBES_CLOSED_SHARE, sm::GRADUATED_SHARE, sm::DEFICIT_REDUCTION_SHARE] {
             prop_assert!(m[share].is_nan() || (0.0..=1.0 + 1e-12).contains(&m[share]), "{} = {}", sm::NAMES[share], m[share]);
         }
@@ -262,7 +262,7 @@ proptest! {
             let caused = (m[sm::GRADUATED_SHARE] - m[sm::GRADUATED_SHARE_WITHOUT]) * households;
             prop_assert!((caused - m[sm::ATTRIBUTABLE_GRADUATES]).abs() < 1e-6);
         }
-        let regions = outcome::region_metrics(&s.world, &baseline, &run);
+        let regions = outcome::region_metrics(&s.world, &outcome::Baseline::of(&baseline), &run);
         let mut caused_in_regions = 0.0;
         for (r, tally) in t.regions.iter().enumerate() {
             let share = regions[[r, rs::GRADUATION_ATTRIBUTABLE_SHARE]];
