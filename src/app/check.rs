@@ -75,6 +75,13 @@ pub(super) fn check_command(path: &Path) -> Result<()> {
             writeln!(w, "  {:<44} {} to {}", p.key, p.low, p.high)?;
         }
     }
+    if let Some(o) = &s.optimize {
+        writeln!(w)?;
+        writeln!(w, "[optimize], for `telur optimize` (its flags win):")?;
+        for line in telur::report::resolved::optimize_toml(o, regions).lines() {
+            writeln!(w, "  {line}")?;
+        }
+    }
     let bytes =
         scenario::memory_estimate(&s.placements, s.world.weeks, regions.len(), s.replicates());
     writeln!(w)?;

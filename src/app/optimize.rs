@@ -23,6 +23,7 @@ use telur::report::optimize::{
     self as out, Against, FrontierEntry, LeadEntry, MarginalEntry, OPTIMIZED, OptimizeSummary,
     RunnerUp, TermEntry, allocation_map, finite,
 };
+use telur::results::metrics::summary as sm;
 use telur::scenario::optimize::OptimizeTable;
 use telur::scenario::{self, Overrides, Scenario, Source};
 use telur::sim::Mode;
@@ -296,13 +297,7 @@ fn plan(args: &OptimizeArgs, s: &Scenario, source: &Source) -> Result<Plan> {
                 terms.iter().map(|t| (t.metric, t.weight)).collect(),
                 Origin::Key("objective"),
             ),
-            None => (
-                vec![(
-                    telur::results::metrics::summary::ATTRIBUTABLE_GRADUATES,
-                    1.0,
-                )],
-                Origin::Default,
-            ),
+            None => (vec![(sm::ATTRIBUTABLE_GRADUATES, 1.0)], Origin::Default),
         },
     };
     let objective = Objective {
@@ -574,7 +569,7 @@ fn write_optimize_files(
             .terms
             .iter()
             .map(|t| TermEntry {
-                metric: telur::results::metrics::summary::NAMES[t.metric].into(),
+                metric: sm::NAMES[t.metric].into(),
                 weight: t.weight,
                 scale: t.scale,
             })
@@ -582,6 +577,7 @@ fn write_optimize_files(
         budget_kubes: outcome.budget,
         budget_rp: plan.budget_rp,
         cost_per_kube_rp: outcome.cost_per_kube_rp,
+        program_cost_rp: finite(metric_mean(outcome.best, sm::PROGRAM_COST_RP)),
         step_kubes: settings.step,
         regions: candidates,
         min: min_max(&settings.min, 0),
@@ -705,6 +701,14 @@ fn conclusion(o: &OptimizeSummary) -> String {
     );
     for (region, kubes) in &o.allocation {
         text.push_str(&format!("  {region:<24} {kubes:>6}\n"));
+    }
+    if let (Some(budget), Some(cost)) = (o.budget_rp, o.program_cost_rp) {
+        text.push_str(&format!(
+            "programme cost Rp {} against the budget of Rp {} (Rp {} per KUBE of the design placement; costs differ by region and start week)\n",
+            compact(cost),
+            compact(budget),
+            compact(o.cost_per_kube_rp)
+        ));
     }
     let interval = |l: &LeadEntry| {
         if l.low < l.high {

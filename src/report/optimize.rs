@@ -113,7 +113,12 @@ pub struct OptimizeSummary {
     pub terms: Vec<TermEntry>,
     pub budget_kubes: u32,
     pub budget_rp: Option<f64>,
+    /// Programme cost per KUBE of the design placement's own allocation: what converts a
+    /// rupiah budget into KUBE.
     pub cost_per_kube_rp: f64,
+    /// The winner's programme cost (mean over its replicates). Costs differ by region and
+    /// start week, so under a rupiah budget it can differ from the budget by a little.
+    pub program_cost_rp: Option<f64>,
     pub step_kubes: u32,
     /// Regions the KUBE could go to.
     pub regions: Vec<String>,
@@ -427,7 +432,7 @@ pub fn section(summary: &OptimizeSummary, svgs: &[String]) -> Markup {
         p {
             "telur optimize searched for the allocation of " (thousands(f64::from(o.budget_kubes)))
             " KUBE"
-            @if let Some(rp) = o.budget_rp { " (what Rp " (compact(rp)) " buys at Rp " (compact(o.cost_per_kube_rp)) " per KUBE)" }
+            @if let Some(rp) = o.budget_rp { " (what Rp " (compact(rp)) " buys at Rp " (compact(o.cost_per_kube_rp)) " per KUBE of the design placement; the allocation found costs Rp " (o.program_cost_rp.map_or("-".into(), compact)) ", since costs differ by region and start week)" }
             " with the design of " strong { (o.design) } " over " (o.regions.len())
             " regions, in steps of " (o.step_kubes) ", that does best on " strong { (o.objective) }
             ". It is the placement " strong { (OPTIMIZED) } " in every table and chart of this report: "

@@ -132,6 +132,11 @@ fn uncertainty_table(u: &crate::model::Uncertainty) -> Table {
     t
 }
 
+/// The `[optimize]` table as TOML text, for `telur check`.
+pub fn optimize_toml(o: &OptimizeTable, regions: &Regions) -> String {
+    toml::to_string(&optimize_table(o, regions)).expect("a table of plain values serialises")
+}
+
 /// The `[optimize]` table as the scenario set it.
 fn optimize_table(o: &OptimizeTable, regions: &Regions) -> Table {
     let mut t = Table::new();

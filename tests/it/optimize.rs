@@ -304,6 +304,14 @@ fn on_the_default_scenario_the_optimised_allocation_beats_every_hand_placement()
 fn bad_settings_exit_2_naming_the_setting_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = write_stochastic(tmp.path());
+    // `telur check` shows the table it will use.
+    telur()
+        .arg("check")
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[optimize], for `telur optimize`"))
+        .stdout(predicate::str::contains("budget_kubes = 12"));
     let out = tmp.path().join("out");
     let refuse = |args: &[&str], names: &str| {
         let result = telur()
@@ -413,4 +421,42 @@ objective = { npv_benefits_rp = 0.5, deficit_reduction_kg = 0.5 }
     assert!(spread, "{search}");
     let report = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("A weighted objective adds each metric divided by its mean"));
+}
+
+/// A rupiah budget buys as many KUBE as the design placement's cost per KUBE allows, and
+/// the allocation's own programme cost is reported beside it.
+#[test]
+fn a_rupiah_budget_buys_whole_kube_at_the_designs_cost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("rp.toml");
+    fs::write(&scenario, FOUR_REGIONS).unwrap();
+    let out = tmp.path().join("out");
+    let shown = telur()
+        .arg("optimize")
+        .arg(&scenario)
+        .args([
+            "--budget-rp",
+            "4e8",
+            "--regions",
+            "Gorontalo,Papua",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("against the budget of Rp 400 M"),
+        "{stdout}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("optimize.json")).unwrap()).unwrap();
+    let per_kube = v["cost_per_kube_rp"].as_f64().unwrap();
+    let kubes = v["budget_kubes"].as_u64().unwrap();
+    assert_eq!(kubes, (4e8 / per_kube).floor() as u64, "{per_kube}");
+    assert!(kubes >= 1);
+    let cost = v["program_cost_rp"].as_f64().unwrap();
+    // Within a tenth of the budget: regions differ in prices, not in kind.
+    assert!((cost - kubes as f64 * per_kube).abs() < 0.1 * 4e8, "{cost}");
 }
