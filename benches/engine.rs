@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the engine: the weekly KUBE step, household step and market
 //! step at national scale (100,000 KUBE, 1,000,000 households), and whole runs of the
-//! embedded default scenario.
+//! embedded default scenario, and the writing of every replicate's results (Parquet
+//! against CSV).
 //!
 //! Run: `cargo bench --bench engine`. Results and the machine are in BENCHMARKS.md.
 
@@ -218,9 +219,109 @@ fn optimizer_evaluation(c: &mut Criterion) {
     group.finish();
 }
 
+/// One unit's results (a placement in one replicate of the default scenario: 520 weeks x
+/// 34 regions) written as `--keep-replicates` writes them, four Parquet tables, against the
+/// same rows as tidy CSV (`placement,replicate,[week,region,]metric,value`).
+fn replicate_files(c: &mut Criterion) {
+    use std::fmt::Write as _;
+    use telur::report::replicates::{Table, TableWriter};
+    let s = scenario(
+        include_str!("../scenarios/kube-bekerja.toml"),
+        "kube-bekerja.toml",
+    );
+    let inputs = s.inputs();
+    let out = telur::sim::run_units(&inputs, &[(Some(0), 0)], &telur::sim::Quiet)
+        .pop()
+        .unwrap();
+    let jobs: Vec<String> = ["baseline", "a"].map(String::from).to_vec();
+    let regions = inputs.world.regions.names();
+    let weeks = inputs.world.weeks as usize;
+    let rows = out.summary.len()
+        + out.region_summary.len()
+        + out.region_weekly.len()
+        + out.program_weekly.len();
+    // Eight units per file, as in a run: the footer and the encoded columns amortised.
+    const UNITS: u32 = 8;
+    let parquet = || {
+        Table::ALL.map(|t| {
+            let mut w = TableWriter::new(t, Vec::new(), &jobs, &regions, weeks).unwrap();
+            for rep in 0..UNITS {
+                w.unit(1, rep, &out).unwrap();
+            }
+            w.finish().unwrap().len()
+        })
+    };
+    let metric_names = |t: Table| -> &'static [&'static str] {
+        use telur::results::metrics::*;
+        match t {
+            Table::Summary => &summary::NAMES,
+            Table::RegionSummary => &region_summary::NAMES,
+            Table::RegionWeekly => &region_weekly::NAMES,
+            Table::ProgramWeekly => &program_weekly::NAMES,
+        }
+    };
+    let csv = || {
+        let mut bytes = 0;
+        let mut cell = String::new();
+        for t in Table::ALL {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let values: &[f64] = match t {
+                Table::Summary => out.summary.as_slice(),
+                Table::RegionSummary => out.region_summary.as_slice().unwrap(),
+                Table::RegionWeekly => out.region_weekly.as_slice().unwrap(),
+                Table::ProgramWeekly => out.program_weekly.as_slice().unwrap(),
+            };
+            let metrics = metric_names(t);
+            let per_week = values.len()
+                / if t == Table::RegionWeekly || t == Table::ProgramWeekly {
+                    weeks
+                } else {
+                    1
+                };
+            for rep in 0..UNITS {
+                let rep = rep.to_string();
+                for (i, v) in values.iter().enumerate() {
+                    cell.clear();
+                    if !v.is_nan() {
+                        write!(cell, "{v}").unwrap();
+                    }
+                    let week = (i / per_week).to_string();
+                    let region = regions[(i / metrics.len()) % regions.len()].as_str();
+                    let metric = metrics[i % metrics.len()];
+                    match t {
+                        Table::Summary => w.write_record(["a", &rep, metric, &cell]),
+                        Table::RegionSummary => w.write_record(["a", &rep, region, metric, &cell]),
+                        Table::RegionWeekly => {
+                            w.write_record(["a", &rep, &week, region, metric, &cell])
+                        }
+                        Table::ProgramWeekly => w.write_record(["a", &rep, &week, metric, &cell]),
+                    }
+                    .unwrap();
+                }
+            }
+            bytes += w.into_inner().unwrap().len();
+        }
+        bytes
+    };
+    let p: usize = parquet().iter().sum();
+    let c_bytes = csv();
+    println!(
+        "every replicate, {UNITS} units of {rows} rows: Parquet {p} bytes ({:.2} per row), CSV {c_bytes} bytes ({:.2} per row)",
+        p as f64 / (rows as f64 * f64::from(UNITS)),
+        c_bytes as f64 / (rows as f64 * f64::from(UNITS))
+    );
+    let mut group = c.benchmark_group("every replicate kept, 8 units of the default scenario");
+    group.throughput(Throughput::Elements(rows as u64 * u64::from(UNITS)));
+    group.bench_function("Parquet (four tables, ZSTD)", |b| {
+        b.iter(|| black_box(parquet()))
+    });
+    group.bench_function("tidy CSV, the same rows", |b| b.iter(|| black_box(csv())));
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = kube_step, whole_runs, optimizer_evaluation
+    targets = kube_step, whole_runs, optimizer_evaluation, replicate_files
 }
 criterion_main!(benches);

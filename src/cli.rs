@@ -26,6 +26,12 @@ pub(crate) enum Command {
     /// best on an objective for one placement's design (greedy steps, local search, the
     /// best few compared again), then a full run of the scenario's placements beside it.
     Optimize(OptimizeArgs),
+    /// Merge the shard folders of one run (`telur run --shard I/N`) into the outputs a
+    /// single run would have written, byte for byte.
+    Merge(MergeArgs),
+    /// Write a Slurm job array that runs a scenario's shards and a merge job that waits
+    /// for them; prints the command that submits both.
+    Slurm(SlurmArgs),
     /// Validate a scenario and show every resolved value and where it came from; runs nothing.
     Check {
         /// Scenario file (TOML).
@@ -100,6 +106,19 @@ pub(crate) struct RunArgs {
     /// [uncertainty] table) for every replicate, so intervals include what we do not know.
     #[arg(long)]
     pub(crate) uncertainty: bool,
+    /// Also write every replicate's results (not only means and quantiles) as Parquet
+    /// under replicates/: placement, replicate, [week, region,] metric, value.
+    #[arg(long)]
+    pub(crate) keep_replicates: bool,
+    /// Compute only the I-th of N slices of the work (0 <= I < N) into a shard folder,
+    /// for `telur merge`; `auto` takes I and N from SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT, or from JOB_COMPLETION_INDEX with --shards N (Kubernetes).
+    #[arg(long, value_name = "I/N|auto")]
+    pub(crate) shard: Option<String>,
+    /// The number of shards with `--shard auto` under Kubernetes (an Indexed Job's
+    /// completions).
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) shards: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -194,4 +213,57 @@ pub(crate) struct Common {
     /// Print nothing on stderr (no progress).
     #[arg(long)]
     pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// The shard folders, every index once (a glob such as shards/shard-* will do).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Output folder, as `telur run --out` would have written it.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
+    /// Print nothing on stderr.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SlurmArgs {
+    /// Scenario file (TOML). Without it, the embedded default scenario.
+    pub(crate) scenario: Option<PathBuf>,
+    /// Shards: the job array's size.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100000))]
+    pub(crate) shards: u32,
+    /// Slurm partition [default: the cluster's default].
+    #[arg(long, value_name = "P")]
+    pub(crate) partition: Option<String>,
+    /// Time limit of each task, as sbatch takes it (like 01:00:00) [default: 01:00:00].
+    #[arg(long, value_name = "T", default_value = "01:00:00")]
+    pub(crate) time: String,
+    /// CPUs per task (each shard's threads) [default: 2].
+    #[arg(long, value_name = "C", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) cpus: u16,
+    /// Override the scenario's mode.
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<ModeArg>,
+    /// Override the horizon, in weeks.
+    #[arg(long, value_name = "N")]
+    pub(crate) weeks: Option<u32>,
+    /// Override the number of replicates.
+    #[arg(long, value_name = "N")]
+    pub(crate) replicates: Option<u32>,
+    /// Override the random seed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
+    /// Draw the uncertain parameters for every replicate (as `telur run --uncertainty`).
+    #[arg(long)]
+    pub(crate) uncertainty: bool,
+    /// Folder for the scripts, the shards (shards/), the logs (logs/) and the merged
+    /// outputs (result/).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
 }

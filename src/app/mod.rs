@@ -11,6 +11,7 @@ mod output;
 mod progress;
 mod run;
 mod sensitivity;
+mod shard;
 mod verify;
 
 use std::path::Path;
@@ -28,6 +29,8 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run_command(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity_command(&args),
         Command::Optimize(args) => optimize::optimize_command(&args),
+        Command::Merge(args) => shard::merge_command(&args),
+        Command::Slurm(args) => shard::slurm_command(&args),
         Command::Check { scenario } => check::check_command(&scenario),
         Command::Verify { dir, threads } => verify::verify_command(&dir, threads),
         Command::Report { dir } => output::report_command(&dir),

@@ -10,7 +10,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use super::output::{
-    OPTIMIZE_SUMMARY, OutputFile, check_replaceable, into_place, write_into, write_views,
+    OPTIMIZE_SUMMARY, OutputFile, Results, RunSettings, check_replaceable, into_place, write_into,
+    write_views,
 };
 use super::progress::ProgressBar;
 use super::{input_error, interrupted, load, stop_on_interrupt, thread_pool};
@@ -111,7 +112,12 @@ pub(super) fn optimize_command(args: &OptimizeArgs) -> Result<()> {
     let progress = ProgressBar::new(args.common.quiet);
     let text = pool.install(|| {
         into_place(&out_dir, |dir| {
-            let written = write_into(&full, &source, dir, threads, started, &progress)?;
+            let run = RunSettings {
+                threads,
+                started,
+                keep_replicates: false,
+            };
+            let written = write_into(&full, &source, dir, &run, Results::Run(&progress))?;
             progress.finish();
             let summary = write_optimize_files(
                 &full,
@@ -557,11 +563,7 @@ fn write_optimize_files(
         kind: "optimize".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         git_commit: GIT_COMMIT.into(),
-        scenario: ScenarioRef {
-            name: s.name.clone(),
-            file: source.name.clone(),
-            sha256: manifest::sha256_hex(source.text.as_bytes()),
-        },
+        scenario: ScenarioRef::of(&s.name, source),
         design: design.name.clone(),
         objective: outcome.objective.describe(),
         terms: outcome

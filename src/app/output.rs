@@ -18,8 +18,10 @@ use telur::report::html;
 use telur::report::load::{self, RunData};
 use telur::report::manifest::{self, HashingWriter, Manifest, RunInfo};
 use telur::report::optimize::{self, OptimizeSummary};
+use telur::report::replicates::{self, Table, TableWriter};
 use telur::report::resolved::{DataNames, resolved_toml};
 use telur::results::metrics::summary as sm;
+use telur::results::{PlacementResult, ReplicateOutput};
 use telur::scenario::{self, DataFile, Scenario, Source};
 use telur::sim;
 use telur::stats::Stat;
@@ -44,12 +46,15 @@ pub(super) fn check_replaceable(out: &Path) -> Result<(), InputError> {
             let empty = fs::read_dir(out)
                 .map(|mut d| d.next().is_none())
                 .unwrap_or(false);
-            if empty || out.join("manifest.json").is_file() {
+            if empty
+                || out.join("manifest.json").is_file()
+                || out.join(super::shard::SHARD_MANIFEST).is_file()
+            {
                 Ok(())
             } else {
                 Err(InputError::new(
                     &name,
-                    "is not empty and was not written by telur (it has no manifest.json); choose another --out or empty it",
+                    "is not empty and was not written by telur (it has no manifest.json or shard.json); choose another --out or empty it",
                 ))
             }
         }
@@ -63,15 +68,30 @@ pub(super) fn write_outputs(
     s: &Scenario,
     source: &Source,
     out: &Path,
-    threads: usize,
-    started: Instant,
-    progress: &ProgressBar,
+    run: &RunSettings,
+    results: Results,
 ) -> Result<Vec<(String, Vec<Stat>)>> {
     into_place(out, |dir| {
-        let written = write_into(s, source, dir, threads, started, progress)?;
+        let written = write_into(s, source, dir, run, results)?;
         write_views(dir, dir)?;
         Ok(written.results)
     })
+}
+
+/// How a run is made, as its manifest records it.
+pub(super) struct RunSettings {
+    pub(super) threads: usize,
+    pub(super) started: Instant,
+    /// Write every replicate's results under `replicates/`.
+    pub(super) keep_replicates: bool,
+}
+
+/// Where a run's results come from.
+pub(super) enum Results<'a> {
+    /// Simulated here, with a progress bar.
+    Run(&'a ProgressBar),
+    /// Read back from shards' `replicates/` files.
+    Shards(&'a super::shard::ShardSet),
 }
 
 /// What a run wrote, for what comes after: each placement's summary statistics (the
@@ -223,9 +243,8 @@ pub(super) fn write_into(
     s: &Scenario,
     source: &Source,
     dir: &Path,
-    threads: usize,
-    started: Instant,
-    progress: &ProgressBar,
+    run: &RunSettings,
+    from: Results,
 ) -> Result<Written> {
     let regions: Vec<String> = s.world.regions.names();
     let calendar = s.world.calendar();
@@ -236,16 +255,32 @@ pub(super) fn write_into(
         OutputFile::create(dir, "region_weekly.csv", &csv_out::REGION_WEEKLY_HEADER)?;
     let mut program_weekly =
         OutputFile::create(dir, "program_weekly.csv", &csv_out::PROGRAM_WEEKLY_HEADER)?;
+    let inputs = s.inputs();
+    let mut kept = if run.keep_replicates {
+        Some(ReplicateFiles::create(dir, &inputs)?)
+    } else {
+        None
+    };
     // Summaries wait for the last placement: win_share compares them all.
     let mut results = Vec::new();
-    let replicates = sim::run_scenario_with(&s.inputs(), progress, |p| -> Result<()> {
+    let mut sink = |p: PlacementResult, outputs: &[ReplicateOutput]| -> Result<()> {
         interrupted()?;
+        if let Some(files) = kept.as_mut() {
+            let job = results.len();
+            for (rep, out) in outputs.iter().enumerate() {
+                files.unit(job, rep as u32, out)?;
+            }
+        }
         region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
         region_weekly.write(|w| csv_out::region_weekly_rows(&p, &calendar, &regions, w))?;
         program_weekly.write(|w| csv_out::program_weekly_rows(&p, &calendar, w))?;
         results.push((p.name, p.summary));
         Ok(())
-    })?;
+    };
+    let replicates = match from {
+        Results::Run(progress) => sim::run_scenario_with(&inputs, progress, &mut sink)?,
+        Results::Shards(shards) => shards.replay(&inputs, &mut sink)?,
+    };
     interrupted()?;
     let wins = sim::win_shares(&sim::graduation_caused(&replicates));
     for ((_, summary), win) in results.iter_mut().skip(1).zip(wins) {
@@ -260,6 +295,9 @@ pub(super) fn write_into(
         region_weekly.finish()?,
         program_weekly.finish()?,
     ];
+    if let Some(files) = kept {
+        outputs.extend(files.finish()?);
+    }
     if let (Some(u), Some(draws)) = (&s.uncertainty, s.inputs().parameter_draws()) {
         let mut file = OutputFile::create(
             dir,
@@ -273,8 +311,9 @@ pub(super) fn write_into(
     let info = RunInfo {
         scenario_file: &source.name,
         scenario_sha256: manifest::sha256_hex(source.text.as_bytes()),
-        threads,
-        wall_time_seconds: started.elapsed().as_secs_f64(),
+        threads: run.threads,
+        keep_replicates: run.keep_replicates,
+        wall_time_seconds: run.started.elapsed().as_secs_f64(),
         outputs,
         inputs,
     };
@@ -290,6 +329,71 @@ pub(super) fn write_into(
         results,
         replicates,
     })
+}
+
+/// The four Parquet tables of every replicate's results (`replicates/`), a row group per
+/// unit, hashed while written.
+pub(super) struct ReplicateFiles {
+    dir: PathBuf,
+    writers: Vec<TableWriter<Output>>,
+}
+
+impl ReplicateFiles {
+    /// Creates `replicates/` in `dir` and its four files for a run of `inputs`.
+    pub(super) fn create(dir: &Path, inputs: &sim::Inputs) -> Result<ReplicateFiles> {
+        let folder = dir.join(replicates::FOLDER);
+        fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        let jobs: Vec<String> = std::iter::once(None)
+            .chain((0..inputs.placements.len()).map(Some))
+            .map(|job| sim::job_name(inputs, job).to_string())
+            .collect();
+        let regions = inputs.world.regions.names();
+        let weeks = inputs.world.weeks as usize;
+        let writers = Table::ALL
+            .iter()
+            .map(|&table| {
+                let path = folder.join(table.file());
+                let file = File::create(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let out = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
+                TableWriter::new(table, out, &jobs, &regions, weeks)
+                    .with_context(|| format!("while writing {}", path.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ReplicateFiles {
+            dir: folder,
+            writers,
+        })
+    }
+
+    /// One unit: job `job` (0 the baseline, then the placements) in `replicate`.
+    pub(super) fn unit(&mut self, job: usize, replicate: u32, out: &ReplicateOutput) -> Result<()> {
+        for (w, table) in self.writers.iter_mut().zip(Table::ALL) {
+            w.unit(job, replicate, out).with_context(|| {
+                format!("while writing {}", self.dir.join(table.file()).display())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Closes the files; each one's name under the output folder and SHA-256.
+    pub(super) fn finish(self) -> Result<Vec<(String, String)>> {
+        let dir = self.dir;
+        self.writers
+            .into_iter()
+            .zip(Table::ALL)
+            .map(|(w, table)| {
+                let context = || format!("while writing {}", dir.join(table.file()).display());
+                let hash = w
+                    .finish()
+                    .with_context(context)?
+                    .finish()
+                    .with_context(context)?;
+                Ok((format!("{}/{}", replicates::FOLDER, table.file()), hash))
+            })
+            .collect()
+    }
 }
 
 /// Each replicate's draws of the uncertain parameters, in a parameter-uncertainty run.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::output::{check_replaceable, write_outputs};
+use super::output::{Results, RunSettings, check_replaceable, write_outputs};
 use super::progress::ProgressBar;
 use super::{input_error, load, stop_on_interrupt, thread_pool};
 use crate::cli::RunArgs;
@@ -24,6 +24,10 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
         uncertainty: args.uncertainty.then_some(true),
     };
     let (source, s) = load(args.scenario.as_deref(), &overrides)?;
+    if let Some(spec) = &args.shard {
+        let shard = super::shard::ShardSpec::parse(spec, args.shards)?;
+        return super::shard::shard_run(args, &overrides, &source, &s, shard);
+    }
     let out = args
         .out
         .clone()
@@ -44,8 +48,13 @@ pub(super) fn run_command(args: &RunArgs) -> Result<()> {
     }
     let started = Instant::now();
     let progress = ProgressBar::new(args.common.quiet);
+    let settings = RunSettings {
+        threads,
+        started,
+        keep_replicates: args.keep_replicates,
+    };
     let summaries =
-        pool.install(|| write_outputs(&s, &source, &out, threads, started, &progress))?;
+        pool.install(|| write_outputs(&s, &source, &out, &settings, Results::Run(&progress)))?;
     progress.finish();
     let stdout = io::stdout();
     print_headline(&mut stdout.lock(), &s, &summaries, &out)?;

@@ -15,7 +15,7 @@ use crate::cli::{MethodArg, SensitivityArgs};
 use telur::error::{InputError, InputErrors};
 use telur::model::Uncertainty;
 use telur::report::csv::CsvWriter;
-use telur::report::manifest::{self, GIT_COMMIT, MODEL, RangeEntry, ScenarioRef};
+use telur::report::manifest::{GIT_COMMIT, MODEL, RangeEntry, ScenarioRef};
 use telur::report::sensitivity::{self as out, IndexChart, SensitivityManifest};
 use telur::scenario::{Overrides, Scenario, Source};
 use telur::sensitivity::{Analysis, Method, Metric, Settings, analyse};
@@ -261,11 +261,7 @@ fn write_folder(
         version: env!("CARGO_PKG_VERSION").into(),
         git_commit: GIT_COMMIT.into(),
         model: MODEL.into(),
-        scenario: ScenarioRef {
-            name: s.name.clone(),
-            file: source.name.clone(),
-            sha256: manifest::sha256_hex(source.text.as_bytes()),
-        },
+        scenario: ScenarioRef::of(&s.name, source),
         method: settings.method.name().into(),
         samples: settings.samples,
         points: a.values.len(),

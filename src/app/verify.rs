@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use super::output::{INPUTS, RESOLVED_SCENARIO, read_manifest, write_outputs};
+use super::output::{
+    INPUTS, RESOLVED_SCENARIO, Results, RunSettings, read_manifest, write_outputs,
+};
 use super::progress::ProgressBar;
 use super::{input_error, stop_on_interrupt, thread_pool};
 use telur::error::InputError;
@@ -63,16 +65,13 @@ pub(super) fn verify_command(dir: &Path, threads: Option<u16>) -> Result<()> {
         s.ensemble.mode.name(),
         s.replicates()
     )?;
-    pool.install(|| {
-        write_outputs(
-            &s,
-            &source,
-            &rerun,
-            threads,
-            Instant::now(),
-            &ProgressBar::new(false),
-        )
-    })?;
+    let settings = RunSettings {
+        threads,
+        started: Instant::now(),
+        keep_replicates: recorded.keep_replicates,
+    };
+    let progress = ProgressBar::new(false);
+    pool.install(|| write_outputs(&s, &source, &rerun, &settings, Results::Run(&progress)))?;
     for (file, hash) in &recorded.outputs {
         let bytes = fs::read(rerun.join(file))
             .with_context(|| format!("the re-run did not write {file}"))?;

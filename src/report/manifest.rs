@@ -53,6 +53,9 @@ pub struct Manifest {
     /// from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<UncertaintyEntry>,
+    /// Every replicate's results were kept under `replicates/` (`--keep-replicates`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_replicates: bool,
     pub wall_time_seconds: f64,
     /// SHA-256 of each file under `inputs/`: what `telur verify` re-runs.
     pub inputs: BTreeMap<String, String>,
@@ -66,6 +69,17 @@ pub struct ScenarioRef {
     pub name: String,
     pub file: String,
     pub sha256: String,
+}
+
+impl ScenarioRef {
+    /// The scenario `name` read from `source`.
+    pub fn of(name: &str, source: &crate::scenario::Source) -> ScenarioRef {
+        ScenarioRef {
+            name: name.to_string(),
+            file: source.name.clone(),
+            sha256: sha256_hex(source.text.as_bytes()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,6 +147,7 @@ pub struct RunInfo<'a> {
     pub scenario_sha256: String,
     pub threads: usize,
     pub wall_time_seconds: f64,
+    pub keep_replicates: bool,
     /// `(file name, SHA-256)` of each output.
     pub outputs: Vec<(String, String)>,
     /// `(path, SHA-256)` of each file under `inputs/`.
@@ -241,6 +256,7 @@ impl Manifest {
                     })
                     .collect(),
             }),
+            keep_replicates: info.keep_replicates,
             wall_time_seconds: info.wall_time_seconds,
             inputs: info.inputs.iter().cloned().collect(),
             outputs: info.outputs.iter().cloned().collect(),
@@ -328,6 +344,7 @@ mod tests {
             scenario_file: "builtin:kube-bekerja",
             scenario_sha256: sha256_hex(b"x"),
             threads: 2,
+            keep_replicates: false,
             wall_time_seconds: 1.5,
             outputs: vec![("summary.csv".into(), sha256_hex(b"y"))],
             inputs: vec![("inputs/scenario.toml".into(), sha256_hex(b"z"))],

@@ -9,5 +9,6 @@ pub mod load;
 pub mod manifest;
 pub mod optimize;
 pub mod outline;
+pub mod replicates;
 pub mod resolved;
 pub mod sensitivity;

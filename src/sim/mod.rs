@@ -151,63 +151,124 @@ fn replicate_of(
     }
 }
 
+/// What a scenario run is made of: the baseline (`None`) or placement `i` (`Some(i)`).
+pub type Job = Option<usize>;
+
+/// One unit of work: a job in one replicate. Units are independent (each runs its own
+/// baseline), so any split of them over threads, processes or machines gives the same
+/// numbers.
+pub type Unit = (Job, u32);
+
+/// Every unit of a run, job by job (the baseline first), replicate by replicate.
+pub fn units(inputs: &Inputs) -> Vec<Unit> {
+    let reps = inputs.ensemble.runs();
+    std::iter::once(None)
+        .chain((0..inputs.placements.len()).map(Some))
+        .flat_map(|job| (0..reps).map(move |rep| (job, rep)))
+        .collect()
+}
+
+/// Runs the given units in parallel on the current rayon pool; their outputs, in order.
+pub fn run_units(inputs: &Inputs, units: &[Unit], progress: &dyn Progress) -> Vec<ReplicateOutput> {
+    let path = Path::new(inputs.world);
+    let draws = inputs.parameter_draws();
+    units
+        .par_iter()
+        .map(|&(job, rep)| {
+            // After a stop request each run returns at once (its weekly loop checks); the
+            // caller discards the results.
+            let out = replicate_of(inputs, &path, draws.as_ref(), job, rep);
+            progress.advance();
+            out
+        })
+        .collect()
+}
+
+/// The name of a job's results: `baseline` or the placement's.
+pub fn job_name<'a>(inputs: &'a Inputs, job: Job) -> &'a str {
+    job.map_or(BASELINE, |i| inputs.placements[i].name.as_str())
+}
+
+/// Hands each job's replicates, summarised, to `sink` in order, and keeps every
+/// placement's summary metrics in every replicate (what `win_share` and paired comparisons
+/// need): the reduction shared by a run and a merge of shards.
+pub struct Reduction {
+    summaries: Vec<Vec<Vec<f64>>>,
+}
+
+impl Reduction {
+    pub fn new() -> Reduction {
+        Reduction {
+            summaries: Vec::new(),
+        }
+    }
+
+    /// One job's replicates, in replicate order.
+    pub fn job<E>(
+        &mut self,
+        name: &str,
+        job: Job,
+        outputs: &[ReplicateOutput],
+        sink: &mut impl FnMut(PlacementResult, &[ReplicateOutput]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if job.is_some() {
+            self.summaries
+                .push(outputs.iter().map(|o| o.summary.clone()).collect());
+        }
+        sink(summarise(name, outputs), outputs)
+    }
+
+    /// Every placement's summary metrics in every replicate, `[placement][replicate][metric]`.
+    pub fn finish(self) -> Vec<Vec<Vec<f64>>> {
+        self.summaries
+    }
+}
+
+impl Default for Reduction {
+    fn default() -> Self {
+        Reduction::new()
+    }
+}
+
 /// Runs the baseline and every placement over all replicates on the current rayon pool,
-/// handing each placement's summarised result to `sink` in order (baseline first), so
-/// outputs can be written while the next placement runs and memory stays bounded by one
-/// placement's replicates. Returns every placement's summary metrics in every replicate
-/// (baseline excluded), `[placement][replicate][metric]`: what `win_share` and paired
-/// comparisons under common random numbers need, so they come last.
+/// handing each placement's summarised result and its replicates to `sink` in order
+/// (baseline first), so outputs can be written while the next placement runs and memory
+/// stays bounded by one placement's replicates. Returns every placement's summary metrics
+/// in every replicate (baseline excluded), `[placement][replicate][metric]`: what
+/// `win_share` and paired comparisons under common random numbers need, so they come last.
 pub fn run_scenario_with<E>(
     inputs: &Inputs,
     progress: &dyn Progress,
-    mut sink: impl FnMut(PlacementResult) -> Result<(), E>,
+    mut sink: impl FnMut(PlacementResult, &[ReplicateOutput]) -> Result<(), E>,
 ) -> Result<Vec<Vec<Vec<f64>>>, E> {
-    let path = Path::new(inputs.world);
-    let draws = inputs.parameter_draws();
     let reps = inputs.ensemble.runs();
-    let jobs: Vec<Option<usize>> = std::iter::once(None)
+    let jobs: Vec<Job> = std::iter::once(None)
         .chain((0..inputs.placements.len()).map(Some))
         .collect();
-    let name = |job: Option<usize>| job.map_or(BASELINE, |i| inputs.placements[i].name.as_str());
     progress.start(jobs.len() as u64 * u64::from(reps));
-    let run = |job: Option<usize>, rep: u32| {
-        // After a stop request each run returns at once (its weekly loop checks); the
-        // caller discards the results.
-        let out = replicate_of(inputs, &path, draws.as_ref(), job, rep);
-        progress.advance();
-        out
-    };
-    let mut summaries: Vec<Vec<Vec<f64>>> = Vec::with_capacity(inputs.placements.len());
-    let mut keep = |job: Option<usize>, outputs: &[ReplicateOutput]| {
-        if job.is_some() {
-            summaries.push(outputs.iter().map(|o| o.summary.clone()).collect());
-        }
-    };
-    if reps == 1 {
-        // One replicate: placements are the parallel work, as many at a time as there are
-        // threads, so memory holds one placement per thread.
-        for window in jobs.chunks(rayon::current_num_threads().max(1)) {
-            let outputs: Vec<ReplicateOutput> = window.par_iter().map(|&job| run(job, 0)).collect();
-            if cancel::requested() {
-                return Ok(Vec::new());
-            }
-            for (&job, out) in window.iter().zip(outputs) {
-                keep(job, std::slice::from_ref(&out));
-                sink(summarise(name(job), std::slice::from_ref(&out)))?;
-            }
-        }
+    let mut reduction = Reduction::new();
+    // One replicate: placements are the parallel work, as many at a time as there are
+    // threads, so memory holds one placement per thread. Several: one placement's
+    // replicates at a time.
+    let window = if reps == 1 {
+        rayon::current_num_threads().max(1)
     } else {
-        for &job in &jobs {
-            let outputs: Vec<ReplicateOutput> =
-                (0..reps).into_par_iter().map(|rep| run(job, rep)).collect();
-            if cancel::requested() {
-                return Ok(Vec::new());
-            }
-            keep(job, &outputs);
-            sink(summarise(name(job), &outputs))?;
+        1
+    };
+    for group in jobs.chunks(window) {
+        let units: Vec<Unit> = group
+            .iter()
+            .flat_map(|&job| (0..reps).map(move |rep| (job, rep)))
+            .collect();
+        let outputs = run_units(inputs, &units, progress);
+        if cancel::requested() {
+            return Ok(Vec::new());
+        }
+        for (&job, outputs) in group.iter().zip(outputs.chunks(reps as usize)) {
+            reduction.job(job_name(inputs, job), job, outputs, &mut sink)?;
         }
     }
-    Ok(summaries)
+    Ok(reduction.finish())
 }
 
 /// Each placement's graduation caused in each replicate, from the summaries
@@ -261,7 +322,7 @@ pub fn run_scenario(
         uncertainty: None,
     };
     let collected: Result<Vec<Vec<Vec<f64>>>, std::convert::Infallible> =
-        run_scenario_with(&inputs, &Quiet, |p| {
+        run_scenario_with(&inputs, &Quiet, |p, _| {
             results.push(p);
             Ok(())
         });

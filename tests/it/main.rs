@@ -8,6 +8,7 @@ mod optimize;
 mod properties;
 mod report;
 mod sensitivity;
+mod shards;
 mod stochastic;
 mod uncertainty;
 
