@@ -26,8 +26,9 @@ pub(crate) enum Command {
     /// best on an objective for one placement's design (greedy steps, local search, the
     /// best few compared again), then a full run of the scenario's placements beside it.
     Optimize(OptimizeArgs),
-    /// Merge the shard folders of one run (`telur run --shard I/N`) into the outputs a
-    /// single run would have written, byte for byte.
+    /// Merge the shard folders of one run (`telur run --shard I/N`) or analysis (`telur
+    /// sensitivity --shard I/N`) into the outputs a single one would have written, byte
+    /// for byte.
     Merge(MergeArgs),
     /// Write a Slurm job array that runs a scenario's shards and a merge job that waits
     /// for them; prints the command that submits both.
@@ -158,6 +159,13 @@ pub(crate) struct SensitivityArgs {
     /// Output folder [default: output/<scenario name>-sensitivity].
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// Compute only the I-th of N slices of the sample points into a shard folder, for
+    /// `telur merge`; `auto` as for `telur run`.
+    #[arg(long, value_name = "I/N|auto")]
+    pub(crate) shard: Option<String>,
+    /// The number of shards with `--shard auto` under Kubernetes.
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) shards: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +270,10 @@ pub(crate) struct SlurmArgs {
     /// Draw the uncertain parameters for every replicate (as `telur run --uncertainty`).
     #[arg(long)]
     pub(crate) uncertainty: bool,
+    /// Shard a sensitivity analysis instead of a run: `telur sensitivity`'s flags as one
+    /// string, such as --sensitivity='--method sobol --samples 512'.
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub(crate) sensitivity: Option<String>,
     /// Folder for the scripts, the shards (shards/), the logs (logs/) and the merged
     /// outputs (result/).
     #[arg(long, value_name = "DIR")]

@@ -142,6 +142,42 @@ impl Design {
     }
 }
 
+/// The sample points of an analysis: its design in the unit cube and the parameter values
+/// at each point. The same for a given seed and settings, wherever it is built, so shards
+/// of an analysis agree on what point `i` is.
+pub struct Plan {
+    design: Design,
+    /// Each point's parameter values, `[point][parameter]`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl Plan {
+    pub fn new(ensemble: &Ensemble, settings: &Settings) -> Plan {
+        let u = &settings.uncertainty;
+        let factors = u.parameters.len();
+        let mut rng = design_stream(ensemble.seed, 0);
+        let design = match settings.method {
+            Method::Morris => Design::Morris(morris_design(factors, settings.samples, &mut rng)),
+            Method::Sobol => Design::Sobol(sobol_design(factors, settings.samples, &mut rng)),
+        };
+        let values = design
+            .points()
+            .iter()
+            .map(|unit| {
+                u.parameters
+                    .iter()
+                    .zip(unit)
+                    .map(|(p, &x)| {
+                        let v = p.at(x);
+                        if p.whole { v.round() } else { v }
+                    })
+                    .collect()
+            })
+            .collect();
+        Plan { design, values }
+    }
+}
+
 /// Runs the analysis; `None` if it was interrupted.
 pub fn analyse(
     world: &World,
@@ -150,34 +186,32 @@ pub fn analyse(
     settings: &Settings,
     progress: &dyn Progress,
 ) -> Option<Analysis> {
+    let plan = Plan::new(ensemble, settings);
+    let all: Vec<usize> = (0..plan.values.len()).collect();
+    progress.start(all.len() as u64);
+    let outputs = evaluate(world, ensemble, placements, settings, &plan, &all, progress)?;
+    Some(indices(plan, outputs, ensemble, placements, settings))
+}
+
+/// The results at `points` of `plan`, `[point][placement][metric]` (means over the
+/// replicates), in parallel; `None` if interrupted.
+pub fn evaluate(
+    world: &World,
+    ensemble: &Ensemble,
+    placements: &[Placement],
+    settings: &Settings,
+    plan: &Plan,
+    points: &[usize],
+    progress: &dyn Progress,
+) -> Option<Vec<Vec<Vec<f64>>>> {
     let u = &settings.uncertainty;
-    let factors = u.parameters.len();
-    let mut rng = design_stream(ensemble.seed, 0);
-    let design = match settings.method {
-        Method::Morris => Design::Morris(morris_design(factors, settings.samples, &mut rng)),
-        Method::Sobol => Design::Sobol(sobol_design(factors, settings.samples, &mut rng)),
-    };
-    let values: Vec<Vec<f64>> = design
-        .points()
-        .iter()
-        .map(|unit| {
-            u.parameters
-                .iter()
-                .zip(unit)
-                .map(|(p, &x)| {
-                    let v = p.at(x);
-                    if p.whole { v.round() } else { v }
-                })
-                .collect()
-        })
-        .collect();
-    progress.start(values.len() as u64);
-    let outputs: Vec<Vec<Vec<f64>>> = values
+    let outputs: Vec<Vec<Vec<f64>>> = points
         .par_iter()
-        .map(|v| {
+        .map(|&i| {
             if cancel::requested() {
                 return Vec::new();
             }
+            let v = &plan.values[i];
             let world = u.world_with(world, v);
             let placements: Vec<Placement> = placements
                 .iter()
@@ -192,9 +226,19 @@ pub fn analyse(
             results_at(&means, &settings.metrics)
         })
         .collect();
-    if cancel::requested() {
-        return None;
-    }
+    (!cancel::requested()).then_some(outputs)
+}
+
+/// The indices of every parameter for every placement and metric, from the results at
+/// every point of `plan` (`outputs[point][placement][metric]`).
+pub fn indices(
+    plan: Plan,
+    outputs: Vec<Vec<Vec<f64>>>,
+    ensemble: &Ensemble,
+    placements: &[Placement],
+    settings: &Settings,
+) -> Analysis {
+    let u = &settings.uncertainty;
     let mut rows = Vec::new();
     let mut rng = design_stream(ensemble.seed, 1);
     for (pi, placement) in placements.iter().enumerate() {
@@ -214,7 +258,7 @@ pub fn analyse(
                     estimate,
                 });
             };
-            match &design {
+            match &plan.design {
                 Design::Morris(d) => {
                     for (p, m) in u.parameters.iter().zip(morris(d, &y, &mut rng)) {
                         push(&p.key, "mu_star", m.mu_star);
@@ -230,11 +274,11 @@ pub fn analyse(
             }
         }
     }
-    Some(Analysis {
-        values,
+    Analysis {
+        values: plan.values,
         outputs,
         rows,
-    })
+    }
 }
 
 /// The generator of the design (`purpose` 0) or of the bootstrap (1), keyed by the seed.

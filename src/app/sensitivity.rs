@@ -10,7 +10,8 @@ use anyhow::{Context, Result, anyhow};
 
 use super::output::{OutputFile, check_replaceable, into_place, write_inputs};
 use super::progress::ProgressBar;
-use super::{input_error, interrupted, load, stop_on_interrupt, thread_pool};
+use super::shard::ShardSpec;
+use super::{input_error, interrupted, stop_on_interrupt, thread_pool};
 use crate::cli::{MethodArg, SensitivityArgs};
 use telur::error::{InputError, InputErrors};
 use telur::model::Uncertainty;
@@ -26,24 +27,15 @@ use telur::sim::Mode;
 const DEFAULT_REPLICATES: u32 = 20;
 
 pub(super) fn sensitivity_command(args: &SensitivityArgs) -> Result<()> {
-    let method = match args.method {
-        MethodArg::Morris => Method::Morris,
-        MethodArg::Sobol => Method::Sobol,
+    let source = match args.scenario.as_deref() {
+        Some(path) => Source::read(path).map_err(input_error)?,
+        None => Source::builtin_default(),
     };
-    let overrides = Overrides {
-        mode: args.mode.map(Into::into),
-        seed: args.common.seed,
-        // Parameter draws per replicate are the analysis's job here, not the run's.
-        uncertainty: Some(false),
-        ..Overrides::default()
-    };
-    let (source, mut s) = load(args.scenario.as_deref(), &overrides)?;
-    s.ensemble.replicates = match (args.replicates, s.ensemble.mode) {
-        (Some(n), _) => n,
-        (None, Mode::Stochastic) => DEFAULT_REPLICATES,
-        (None, Mode::Deterministic) => 1,
-    };
-    let settings = settings(args, method, &s)?;
+    let (s, settings) = prepare(&source, args)?;
+    if let Some(spec) = &args.shard {
+        let spec = ShardSpec::parse(spec, args.shards)?;
+        return super::shard::sensitivity_shard(args, &source, &s, &settings, spec);
+    }
     let out_dir = args
         .out
         .clone()
@@ -52,6 +44,7 @@ pub(super) fn sensitivity_command(args: &SensitivityArgs) -> Result<()> {
     let (threads, pool) = thread_pool(args.common.threads)?;
     stop_on_interrupt();
     let factors = settings.uncertainty.parameters.len();
+    let method = settings.method;
     let points = method.points(factors, settings.samples);
     if !args.common.quiet {
         eprintln!(
@@ -76,9 +69,60 @@ pub(super) fn sensitivity_command(args: &SensitivityArgs) -> Result<()> {
     progress.finish();
     interrupted()?;
     let analysis = analysis.ok_or_else(|| anyhow!("the analysis was interrupted"))?;
-    let summary = pool.install(|| {
-        into_place(&out_dir, |dir| {
-            write_folder(&s, &source, &settings, &analysis, dir, threads, started)
+    let written = Written {
+        threads,
+        started,
+        pool: &pool,
+    };
+    write_analysis(&s, &source, &settings, &analysis, &out_dir, &written)
+}
+
+/// The flags that change the scenario: the mode and the seed. Parameter draws per
+/// replicate are the analysis's job here, not the run's.
+pub(super) fn overrides(args: &SensitivityArgs) -> Overrides {
+    Overrides {
+        mode: args.mode.map(Into::into),
+        seed: args.common.seed,
+        uncertainty: Some(false),
+        ..Overrides::default()
+    }
+}
+
+/// The scenario and the analysis `args` ask for, checked.
+pub(super) fn prepare(source: &Source, args: &SensitivityArgs) -> Result<(Scenario, Settings)> {
+    let method = match args.method {
+        MethodArg::Morris => Method::Morris,
+        MethodArg::Sobol => Method::Sobol,
+    };
+    let mut s = Scenario::load(source, &overrides(args))?;
+    s.ensemble.replicates = match (args.replicates, s.ensemble.mode) {
+        (Some(n), _) => n,
+        (None, Mode::Stochastic) => DEFAULT_REPLICATES,
+        (None, Mode::Deterministic) => 1,
+    };
+    let settings = settings(args, method, &s)?;
+    Ok((s, settings))
+}
+
+/// How an analysis's folder is written: by whom, since when, on which pool.
+pub(super) struct Written<'a> {
+    pub(super) threads: usize,
+    pub(super) started: Instant,
+    pub(super) pool: &'a rayon::ThreadPool,
+}
+
+/// Writes an analysis's folder (whole or not at all) and prints its leaders.
+pub(super) fn write_analysis(
+    s: &Scenario,
+    source: &Source,
+    settings: &Settings,
+    analysis: &Analysis,
+    out_dir: &Path,
+    how: &Written,
+) -> Result<()> {
+    let summary = how.pool.install(|| {
+        into_place(out_dir, |dir| {
+            write_folder(s, source, settings, analysis, dir, how.threads, how.started)
         })
     })?;
     let stdout = std::io::stdout();

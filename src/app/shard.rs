@@ -23,12 +23,13 @@ use super::output::{
 };
 use super::progress::ProgressBar;
 use super::{input_error, interrupted, stop_on_interrupt, thread_pool};
-use crate::cli::{MergeArgs, RunArgs, SlurmArgs};
+use crate::cli::{Common, MergeArgs, MethodArg, ModeArg, RunArgs, SensitivityArgs, SlurmArgs};
 use telur::error::{InputError, InputErrors};
 use telur::report::manifest::{self, GIT_COMMIT, ScenarioRef};
 use telur::report::replicates::{self, Shape, Table, TableReader};
 use telur::results::{PlacementResult, ReplicateOutput};
 use telur::scenario::{Overrides, Scenario, Source};
+use telur::sensitivity::{Plan, Settings};
 use telur::sim::{self, Inputs, Job, Mode, Reduction, Unit};
 
 /// The shard manifest's file name.
@@ -173,19 +174,129 @@ pub(super) struct ShardManifest {
     seed: u64,
     shard: u32,
     shards: u32,
+    /// A run's shard: its units (placement x replicate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     units: Vec<UnitEntry>,
+    /// A sensitivity analysis's shard: the analysis's flags and its sample points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    analysis: Option<AnalysisEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    points: Vec<usize>,
     threads: usize,
     wall_time_seconds: f64,
     /// SHA-256 of each file under `replicates/`.
     outputs: BTreeMap<String, String>,
 }
 
-/// What the outputs of a run depend on, hashed: the scenario's text, the flags, and the
-/// data files it reads.
-fn run_hash(source: &Source, overrides: &Overrides, s: &Scenario) -> String {
+/// The flags of `telur sensitivity` that shape an analysis, as its shards record them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AnalysisEntry {
+    method: String,
+    samples: Option<usize>,
+    metrics: Option<Vec<String>>,
+    parameters: Option<Vec<String>>,
+    replicates: Option<u32>,
+}
+
+impl AnalysisEntry {
+    fn of(args: &SensitivityArgs) -> AnalysisEntry {
+        AnalysisEntry {
+            method: match args.method {
+                MethodArg::Morris => "morris",
+                MethodArg::Sobol => "sobol",
+            }
+            .to_string(),
+            samples: args.samples,
+            metrics: args.metrics.clone(),
+            parameters: args.parameters.clone(),
+            replicates: args.replicates,
+        }
+    }
+
+    /// The arguments of the analysis again, for a merge writing into `out`.
+    fn args(&self, overrides: &Overrides, merge: &MergeArgs) -> SensitivityArgs {
+        SensitivityArgs {
+            scenario: None,
+            method: if self.method == "sobol" {
+                MethodArg::Sobol
+            } else {
+                MethodArg::Morris
+            },
+            samples: self.samples,
+            metrics: self.metrics.clone(),
+            parameters: self.parameters.clone(),
+            mode: overrides.mode.map(|m| match m {
+                Mode::Deterministic => ModeArg::Deterministic,
+                Mode::Stochastic => ModeArg::Stochastic,
+            }),
+            replicates: self.replicates,
+            common: Common {
+                seed: overrides.seed,
+                threads: merge.threads,
+                quiet: merge.quiet,
+            },
+            out: Some(merge.out.clone()),
+            shard: None,
+            shards: None,
+        }
+    }
+}
+
+impl ShardManifest {
+    /// The manifest of shard `spec` of `kind` (`shard`, `sensitivity-shard`), without
+    /// its work or files: those are the caller's.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        kind: &str,
+        source: &Source,
+        s: &Scenario,
+        overrides: &Overrides,
+        extra: &str,
+        spec: ShardSpec,
+        threads: usize,
+        started: Instant,
+    ) -> ShardManifest {
+        ShardManifest {
+            program: "telur".into(),
+            kind: kind.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: GIT_COMMIT.into(),
+            scenario: ScenarioRef::of(&s.name, source),
+            run_hash: run_hash(source, overrides, s, extra),
+            scenario_text: source.text.clone(),
+            scenario_dir: source.dir.as_ref().map(|d| d.display().to_string()),
+            overrides: OverridesEntry::of(overrides),
+            seed: s.ensemble.seed,
+            shard: spec.index,
+            shards: spec.count,
+            units: Vec::new(),
+            analysis: None,
+            points: Vec::new(),
+            threads,
+            wall_time_seconds: started.elapsed().as_secs_f64(),
+            outputs: BTreeMap::new(),
+        }
+    }
+}
+
+/// Says where a shard went and what it holds.
+fn written(s: &Scenario, spec: ShardSpec, out: &Path, holds: &str) {
+    println!(
+        "{}: shard {} of {} written to {}/ ({holds}); merge every shard with `telur merge`",
+        s.name,
+        spec.index,
+        spec.count,
+        out.display()
+    );
+}
+
+/// What the outputs of a run depend on, hashed: the scenario's text, the flags (`extra`:
+/// an analysis's), and the data files it reads.
+fn run_hash(source: &Source, overrides: &Overrides, s: &Scenario, extra: &str) -> String {
     let mut text = String::new();
     text.push_str(&source.text);
-    text.push_str(&format!("\n{:?}\n", OverridesEntry::of(overrides)));
+    text.push_str(&format!("\n{:?}\n{extra}\n", OverridesEntry::of(overrides)));
     for file in std::iter::once(&s.regions_file)
         .chain(std::iter::once(&s.breed_file))
         .chain(s.placement_sources.iter().map(|p| &p.breed_file))
@@ -252,18 +363,6 @@ pub(super) fn shard_run(
             write(done)?;
             let outputs = files.finish()?;
             let manifest = ShardManifest {
-                program: "telur".into(),
-                kind: "shard".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                git_commit: GIT_COMMIT.into(),
-                scenario: ScenarioRef::of(&s.name, source),
-                run_hash: run_hash(source, overrides, s),
-                scenario_text: source.text.clone(),
-                scenario_dir: source.dir.as_ref().map(|d| d.display().to_string()),
-                overrides: OverridesEntry::of(overrides),
-                seed: s.ensemble.seed,
-                shard: spec.index,
-                shards: spec.count,
                 units: mine
                     .iter()
                     .map(|&(job, rep)| UnitEntry {
@@ -271,29 +370,14 @@ pub(super) fn shard_run(
                         replicate: rep,
                     })
                     .collect(),
-                threads,
-                wall_time_seconds: started.elapsed().as_secs_f64(),
                 outputs: outputs.into_iter().collect(),
+                ..ShardManifest::new("shard", source, s, overrides, "", spec, threads, started)
             };
-            let path = dir.join(SHARD_MANIFEST);
-            let mut w = BufWriter::new(
-                File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
-            );
-            serde_json::to_writer_pretty(&mut w, &manifest)?;
-            writeln!(w)?;
-            w.flush()?;
-            Ok(())
+            write_manifest(dir, &manifest)
         })
     })?;
     progress.finish();
-    println!(
-        "{}: shard {} of {} written to {}/ ({} units); merge every shard with `telur merge`",
-        s.name,
-        spec.index,
-        spec.count,
-        out.display(),
-        mine.len()
-    );
+    written(s, spec, &out, &format!("{} units", mine.len()));
     Ok(())
 }
 
@@ -371,13 +455,12 @@ pub(super) fn merge_command(args: &MergeArgs) -> Result<()> {
         dir: first.scenario_dir.as_ref().map(PathBuf::from),
     };
     let overrides = first.overrides.overrides();
-    let s = Scenario::load(&source, &overrides)?;
-    if run_hash(&source, &overrides, &s) != first.run_hash {
-        return Err(input_error(InputError::new(
-            shards[0].dir.join(SHARD_MANIFEST).display().to_string(),
-            "the scenario's data files have changed since the shards ran (their SHA-256 differ); run the shards again",
-        )));
+    if let Some(analysis) = &first.analysis {
+        let sargs = analysis.args(&overrides, args);
+        return merge_sensitivity(&sargs, &source, shards, started);
     }
+    let s = Scenario::load(&source, &overrides)?;
+    check_run_hash(&shards[0], &source, &overrides, &s, "")?;
     check_replaceable(&args.out).map_err(input_error)?;
     let inputs = s.inputs();
     let set = open_set(shards, &inputs)?;
@@ -404,6 +487,267 @@ pub(super) fn merge_command(args: &MergeArgs) -> Result<()> {
         args.out.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Refuses shards whose data files changed since they ran.
+fn check_run_hash(
+    shard: &OpenShard,
+    source: &Source,
+    overrides: &Overrides,
+    s: &Scenario,
+    extra: &str,
+) -> Result<()> {
+    if run_hash(source, overrides, s, extra) != shard.manifest.run_hash {
+        return Err(input_error(InputError::new(
+            shard.dir.join(SHARD_MANIFEST).display().to_string(),
+            "the scenario's data files have changed since the shards ran (their SHA-256 differ); run the shards again",
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `shard.json` into `dir`.
+fn write_manifest(dir: &Path, manifest: &ShardManifest) -> Result<()> {
+    let path = dir.join(SHARD_MANIFEST);
+    let mut w = BufWriter::new(
+        File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    serde_json::to_writer_pretty(&mut w, manifest)?;
+    writeln!(w)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// The file of a sensitivity shard's results: `point,placement,metric,value`, values in
+/// the shortest form that parses back to the same bits.
+const POINTS: &str = "points.csv";
+
+/// `telur sensitivity --shard I/N`: every N-th sample point from the I-th.
+pub(super) fn sensitivity_shard(
+    args: &SensitivityArgs,
+    source: &Source,
+    s: &Scenario,
+    settings: &Settings,
+    spec: ShardSpec,
+) -> Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| {
+        Path::new("output").join(format!(
+            "{}-sensitivity-shard-{}-of-{}",
+            s.name, spec.index, spec.count
+        ))
+    });
+    check_replaceable(&out).map_err(input_error)?;
+    let (threads, pool) = thread_pool(args.common.threads)?;
+    stop_on_interrupt();
+    let plan = Plan::new(&s.ensemble, settings);
+    let mine: Vec<usize> = (0..plan.values.len())
+        .filter(|i| *i as u64 % u64::from(spec.count) == u64::from(spec.index))
+        .collect();
+    if !args.common.quiet {
+        eprintln!(
+            "telur: sensitivity shard {} of {}: {} of the analysis's {} sample points",
+            spec.index,
+            spec.count,
+            mine.len(),
+            plan.values.len()
+        );
+    }
+    let started = Instant::now();
+    let progress = ProgressBar::new(args.common.quiet);
+    sim::Progress::start(&progress, mine.len() as u64);
+    let outputs = pool.install(|| {
+        telur::sensitivity::evaluate(
+            &s.world,
+            &s.ensemble,
+            &s.placements,
+            settings,
+            &plan,
+            &mine,
+            &progress,
+        )
+    });
+    progress.finish();
+    interrupted()?;
+    let outputs = outputs.ok_or_else(|| anyhow!("the analysis was interrupted"))?;
+    let overrides = super::sensitivity::overrides(args);
+    let analysis = AnalysisEntry::of(args);
+    into_place(&out, |dir| {
+        let path = dir.join(POINTS);
+        let mut text = String::from("point,placement,metric,value\n");
+        for (&point, at) in mine.iter().zip(&outputs) {
+            for (p, values) in s.placements.iter().zip(at) {
+                for (m, v) in settings.metrics.iter().zip(values) {
+                    text.push_str(&format!("{point},{},{},{v}\n", p.name, m.name()));
+                }
+            }
+        }
+        fs::write(&path, &text).with_context(|| format!("while writing {}", path.display()))?;
+        let extra = format!("{analysis:?}");
+        let manifest = ShardManifest {
+            analysis: Some(analysis.clone()),
+            points: mine.clone(),
+            outputs: [(POINTS.to_string(), manifest::sha256_hex(text.as_bytes()))].into(),
+            ..ShardManifest::new(
+                "sensitivity-shard",
+                source,
+                s,
+                &overrides,
+                &extra,
+                spec,
+                threads,
+                started,
+            )
+        };
+        write_manifest(dir, &manifest)
+    })?;
+    written(s, spec, &out, &format!("{} sample points", mine.len()));
+    Ok(())
+}
+
+/// `telur merge` of a sensitivity analysis's shards: every sample point's results read
+/// back, then the indices and the folder `telur sensitivity` writes.
+fn merge_sensitivity(
+    args: &SensitivityArgs,
+    source: &Source,
+    shards: Vec<OpenShard>,
+    started: Instant,
+) -> Result<()> {
+    let (s, settings) = super::sensitivity::prepare(source, args)?;
+    let overrides = super::sensitivity::overrides(args);
+    let analysis = shards[0]
+        .manifest
+        .analysis
+        .clone()
+        .expect("a sensitivity shard");
+    check_run_hash(&shards[0], source, &overrides, &s, &format!("{analysis:?}"))?;
+    let out = args.out.clone().expect("a merge names its folder");
+    check_replaceable(&out).map_err(input_error)?;
+    let plan = Plan::new(&s.ensemble, &settings);
+    let mut outputs: Vec<Option<Vec<Vec<f64>>>> = vec![None; plan.values.len()];
+    let mut errors = Vec::new();
+    for shard in &shards {
+        let path = shard.dir.join(POINTS);
+        let name = path.display().to_string();
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(InputError::new(
+                    &name,
+                    format!("cannot read ({e}); run this shard again"),
+                ));
+                continue;
+            }
+        };
+        if shard.manifest.outputs.get(POINTS) != Some(&manifest::sha256_hex(text.as_bytes())) {
+            errors.push(InputError::new(
+                &name,
+                "changed since the shard wrote it (SHA-256 differs from shard.json); run this shard again",
+            ));
+            continue;
+        }
+        if let Err(e) = read_points(
+            &name,
+            &text,
+            &s,
+            &settings,
+            &shard.manifest.points,
+            &mut outputs,
+        ) {
+            errors.push(e);
+        }
+    }
+    let absent: Vec<String> = outputs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_none())
+        .take(5)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if errors.is_empty() && !absent.is_empty() {
+        errors.push(InputError::new(
+            "telur merge",
+            format!(
+                "no shard holds sample point {} (and perhaps more)",
+                absent.join(", ")
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors(errors).into());
+    }
+    let outputs: Vec<Vec<Vec<f64>>> = outputs.into_iter().map(Option::unwrap).collect();
+    let (threads, pool) = thread_pool(args.common.threads)?;
+    let a = telur::sensitivity::indices(plan, outputs, &s.ensemble, &s.placements, &settings);
+    let how = super::sensitivity::Written {
+        threads,
+        started,
+        pool: &pool,
+    };
+    super::sensitivity::write_analysis(&s, source, &settings, &a, &out, &how)
+}
+
+/// Reads a sensitivity shard's `points.csv` (`name`) into `outputs`: the rows of
+/// `points`, each with every placement and metric in order.
+fn read_points(
+    name: &str,
+    text: &str,
+    s: &Scenario,
+    settings: &Settings,
+    points: &[usize],
+    outputs: &mut [Option<Vec<Vec<f64>>>],
+) -> std::result::Result<(), InputError> {
+    // Each data line with its number and where it starts.
+    let mut offset = 0;
+    let mut lines = text
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(n, line)| {
+            let start = offset;
+            offset += line.len();
+            (n + 1, start, line.trim_end_matches(['\n', '\r']))
+        })
+        .skip(1);
+    for &point in points {
+        let mut at = Vec::with_capacity(s.placements.len());
+        for p in &s.placements {
+            let mut values = Vec::with_capacity(settings.metrics.len());
+            for m in &settings.metrics {
+                let want = format!("{point},{},{},", p.name, m.name());
+                let (n, start, line) = lines.next().ok_or_else(|| {
+                    InputError::new(
+                        name,
+                        format!("ends before point {point}, {}, {}", p.name, m.name()),
+                    )
+                })?;
+                let value = line
+                    .strip_prefix(&want)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .ok_or_else(|| {
+                        InputError::new(name, format!("this line should be {want}<number>"))
+                            .at_line(Some(n))
+                            .at(text, start..start + line.len())
+                    })?;
+                values.push(value);
+            }
+            at.push(values);
+        }
+        match outputs.get_mut(point) {
+            Some(slot) if slot.is_none() => *slot = Some(at),
+            Some(_) => {
+                return Err(InputError::new(
+                    name,
+                    format!("point {point} is in two shards"),
+                ));
+            }
+            None => {
+                return Err(InputError::new(
+                    name,
+                    format!("point {point} is beyond the analysis's {}", outputs.len()),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -448,7 +792,9 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<OpenShard>> {
     for shard in &shards[1..] {
         let m = &shard.manifest;
         let mut differs = Vec::new();
-        if m.run_hash != first.run_hash {
+        if m.kind != first.kind {
+            differs.push(format!("a {} against a {}", m.kind, first.kind));
+        } else if m.run_hash != first.run_hash {
             differs.push("scenario, flags or data (run_hash)".to_string());
         }
         if m.version != first.version {
@@ -601,27 +947,11 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<()> {
     let absolute = |p: &Path| -> Result<PathBuf> {
         std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()))
     };
-    let scenario = match &args.scenario {
-        Some(path) => {
-            // Checked now, so a typo does not wait in the queue.
-            let source = Source::read(path).map_err(input_error)?;
-            let overrides = Overrides {
-                mode: args.mode.map(Into::into),
-                weeks: args.weeks,
-                replicates: args.replicates,
-                seed: args.seed,
-                uncertainty: args.uncertainty.then_some(true),
-            };
-            Scenario::load(&source, &overrides)?;
-            Some(absolute(path)?)
-        }
-        None => None,
+    // Checked now, so a typo does not wait in the queue.
+    let source = match &args.scenario {
+        Some(path) => Source::read(path).map_err(input_error)?,
+        None => Source::builtin_default(),
     };
-    let out = absolute(&args.out)?;
-    let telur = std::env::current_exe().context("cannot find the telur binary")?;
-    fs::create_dir_all(out.join("logs"))
-        .with_context(|| format!("cannot create {}", out.join("logs").display()))?;
-    let quote = |p: &Path| shell_quote(&p.display().to_string());
     let mut run_flags = String::new();
     if let Some(m) = args.mode {
         run_flags.push_str(&format!(" --mode {}", Mode::from(m).name()));
@@ -638,6 +968,75 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<()> {
     if let Some(n) = args.seed {
         run_flags.push_str(&format!(" --seed {n}"));
     }
+    let command = match &args.sensitivity {
+        None => {
+            let overrides = Overrides {
+                mode: args.mode.map(Into::into),
+                weeks: args.weeks,
+                replicates: args.replicates,
+                seed: args.seed,
+                uncertainty: args.uncertainty.then_some(true),
+            };
+            Scenario::load(&source, &overrides)?;
+            "run".to_string()
+        }
+        Some(flags) => {
+            let bad = |message: String| input_error(InputError::new("--sensitivity", message));
+            if args.weeks.is_some() || args.uncertainty {
+                return Err(bad(
+                    "--weeks and --uncertainty are flags of a run, not of an analysis".into(),
+                ));
+            }
+            let words: Vec<&str> = flags.split_whitespace().collect();
+            let parsed = <crate::cli::Cli as clap::Parser>::try_parse_from(
+                ["telur", "sensitivity"]
+                    .into_iter()
+                    .chain(words.iter().copied())
+                    .chain(run_flags.split_whitespace()),
+            )
+            .map_err(|e| {
+                let why = e.to_string();
+                let why = why
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                bad(format!(
+                    "{flags:?} are not flags of telur sensitivity: {why}"
+                ))
+            })?;
+            let crate::cli::Command::Sensitivity(sargs) = parsed.command else {
+                unreachable!("parsed as the sensitivity command")
+            };
+            if sargs.scenario.is_some()
+                || sargs.out.is_some()
+                || sargs.shard.is_some()
+                || sargs.common.threads.is_some()
+            {
+                return Err(bad(
+                    "the scenario, --out, --shard and --threads are the script's: give only the analysis's flags".into(),
+                ));
+            }
+            super::sensitivity::prepare(&source, &sargs)?;
+            format!(
+                "sensitivity {}",
+                words
+                    .iter()
+                    .map(|w| shell_quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        }
+    };
+    let scenario = match &args.scenario {
+        Some(path) => Some(absolute(path)?),
+        None => None,
+    };
+    let out = absolute(&args.out)?;
+    let telur = std::env::current_exe().context("cannot find the telur binary")?;
+    fs::create_dir_all(out.join("logs"))
+        .with_context(|| format!("cannot create {}", out.join("logs").display()))?;
+    let quote = |p: &Path| shell_quote(&p.display().to_string());
     let partition = args
         .partition
         .as_ref()
@@ -649,7 +1048,7 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<()> {
         .unwrap_or_default();
     let array = format!(
         "#!/bin/bash\n\
-         # Written by `telur slurm`: {n} shards of one telur run, one array task each.\n\
+         # Written by `telur slurm`: {n} shards of one telur {what}, one array task each.\n\
          #SBATCH --job-name=telur-shards\n\
          #SBATCH --array=0-{last}\n\
          #SBATCH --cpus-per-task={cpus}\n\
@@ -657,9 +1056,14 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<()> {
          {partition}\
          #SBATCH --output={logs}/shard-%a.out\n\
          set -euo pipefail\n\
-         {telur} run{scenario_arg}{run_flags} --shard auto --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet \\\n    \
+         {telur} {command}{scenario_arg}{run_flags} --shard auto --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet \\\n    \
          --out {shards}/shard-\"$SLURM_ARRAY_TASK_ID\"\n",
         n = args.shards,
+        what = if args.sensitivity.is_some() {
+            "analysis"
+        } else {
+            "run"
+        },
         last = args.shards - 1,
         cpus = args.cpus,
         time = args.time,

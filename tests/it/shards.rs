@@ -83,7 +83,10 @@ fn assert_same_outputs(single: &Path, merged: &Path) {
         b.keys().collect::<Vec<_>>(),
         "the same files"
     );
-    assert!(a.contains_key("report.html") && a.keys().any(|k| k.ends_with(".svg")));
+    assert!(
+        a.keys().any(|k| k.ends_with(".svg")),
+        "charts are compared too"
+    );
     for (name, bytes) in &a {
         if name == "manifest.json" {
             assert_eq!(without_machine(bytes), without_machine(&b[name]));
@@ -378,31 +381,7 @@ fn slurm_writes_an_array_and_a_merge_that_waits_for_it() {
     assert!(read("merge.sbatch").contains(" merge "));
     assert!(read("submit.sh").contains("--dependency=afterok:"));
 
-    // The scripts run as Slurm would run them, without Slurm: each array task with its
-    // environment, then the merge.
-    let bash = |script: &str, env: &[(&str, String)]| {
-        let done = Command::new("bash")
-            .arg(out.join(script))
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .output()
-            .unwrap();
-        assert!(
-            done.status.success(),
-            "{script} failed: {}",
-            String::from_utf8_lossy(&done.stderr)
-        );
-    };
-    for i in 0..3 {
-        bash(
-            "run.sbatch",
-            &[
-                ("SLURM_ARRAY_TASK_ID", i.to_string()),
-                ("SLURM_ARRAY_TASK_COUNT", "3".to_string()),
-                ("SLURM_CPUS_PER_TASK", "1".to_string()),
-            ],
-        );
-    }
-    bash("merge.sbatch", &[]);
+    as_slurm_would(&out, 3);
     let single = tmp.path().join("single");
     run(&single, &STOCHASTIC, &[]).assert().success();
     assert_same_outputs(&single, &out.join("result"));
@@ -419,6 +398,73 @@ fn slurm_writes_an_array_and_a_merge_that_waits_for_it() {
         .code(2)
         .stderr(predicate::str::contains("weeks"));
     assert!(!tmp.path().join("refused").exists());
+}
+
+/// Runs `telur slurm`'s scripts in `out` as Slurm would, without Slurm: each of the
+/// `tasks` array tasks with its environment, then the merge.
+fn as_slurm_would(out: &Path, tasks: u32) {
+    let bash = |script: &str, env: &[(&str, String)]| {
+        let done = Command::new("bash")
+            .arg(out.join(script))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap();
+        assert!(
+            done.status.success(),
+            "{script} failed: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    };
+    for i in 0..tasks {
+        bash(
+            "run.sbatch",
+            &[
+                ("SLURM_ARRAY_TASK_ID", i.to_string()),
+                ("SLURM_ARRAY_TASK_COUNT", tasks.to_string()),
+                ("SLURM_CPUS_PER_TASK", "1".to_string()),
+            ],
+        );
+    }
+    bash("merge.sbatch", &[]);
+}
+
+#[test]
+fn slurm_shards_a_sensitivity_analysis_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cluster");
+    let flags = ANALYSIS.join(" ");
+    telur()
+        .arg("slurm")
+        .arg(data("small.toml"))
+        .args(["--shards", "2", "--out"])
+        .arg(&out)
+        .arg(format!("--sensitivity={flags}"))
+        .assert()
+        .success();
+    let array = std::fs::read_to_string(out.join("run.sbatch")).unwrap();
+    assert!(array.contains(" sensitivity --samples 4 "), "{array}");
+    as_slurm_would(&out, 2);
+    let single = tmp.path().join("single");
+    analysis(&single, &[]).assert().success();
+    assert_same_outputs(&single, &out.join("result"));
+
+    // Flags that are not the analysis's, or that the script sets, are refused now.
+    for (flags, says) in [
+        ("--samples 4 --bogus", "unexpected argument '--bogus'"),
+        ("--parameters nope", "not an uncertain parameter"),
+        ("--threads 2", "the script's"),
+    ] {
+        telur()
+            .arg("slurm")
+            .arg(data("small.toml"))
+            .args(["--shards", "2", "--out"])
+            .arg(tmp.path().join("refused"))
+            .arg(format!("--sensitivity={flags}"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+        assert!(!tmp.path().join("refused").exists());
+    }
 }
 
 /// The real thing: where a Slurm cluster answers (`.ci/run` starts one on this machine
@@ -513,4 +559,114 @@ fn a_slurm_cluster_runs_the_array_and_the_merge() {
         "Slurm ran 3 array tasks and the merge in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// A small Morris analysis: 4 trajectories over 3 parameters, 16 sample points.
+const ANALYSIS: [&str; 10] = [
+    "--samples",
+    "4",
+    "--parameters",
+    "flock.production_factor,market.farmgate_share,kube.members",
+    "--mode",
+    "stochastic",
+    "--replicates",
+    "2",
+    "--seed",
+    "3",
+];
+
+fn analysis(out: &Path, extra: &[&str]) -> assert_cmd::Command {
+    let mut c = telur();
+    c.arg("sensitivity")
+        .arg(data("small.toml"))
+        .args(ANALYSIS)
+        .args(extra)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(out);
+    c
+}
+
+#[test]
+fn sensitivity_shards_merge_to_the_bytes_of_one_analysis() {
+    let tmp = tempfile::tempdir().unwrap();
+    let single = tmp.path().join("single");
+    analysis(&single, &[]).assert().success();
+    let dirs: Vec<PathBuf> = (0..3).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    for (i, dir) in dirs.iter().enumerate() {
+        analysis(
+            dir,
+            &[
+                "--shard",
+                &format!("{i}/3"),
+                "--threads",
+                &(i + 1).to_string(),
+            ],
+        )
+        .assert()
+        .success();
+    }
+    let points: usize = dirs
+        .iter()
+        .map(|d| shard_manifest(d)["points"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(points, 16, "every sample point in one shard");
+    let merged = tmp.path().join("merged");
+    merge(
+        &[dirs[1].clone(), dirs[2].clone(), dirs[0].clone()],
+        &merged,
+    )
+    .assert()
+    .success();
+    assert!(merged.join("sensitivity.csv").is_file());
+    assert_same_outputs(&single, &merged);
+
+    // Shards of another analysis, or of a run, do not belong.
+    let out = tmp.path().join("out");
+    let other = tmp.path().join("other");
+    telur()
+        .arg("sensitivity")
+        .arg(data("small.toml"))
+        .args([
+            "--samples",
+            "5",
+            "--parameters",
+            "kube.members",
+            "--replicates",
+            "2",
+        ])
+        .args(["--quiet", "--shard", "1/3", "--out"])
+        .arg(&other)
+        .assert()
+        .success();
+    let run = tmp.path().join("run");
+    shard(&run, &["--mode", "deterministic"], "2/3", "1");
+    merge(&[dirs[0].clone(), other.clone(), run.clone()], &out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("scenario, flags or data"))
+        .stderr(predicate::str::contains(
+            "a shard against a sensitivity-shard",
+        ));
+    assert!(!out.exists());
+
+    // A line that does not parse, its hash made to match: named with its line, shown.
+    let points = dirs[2].join("points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let broken = text.replacen("kepri,benefit_cost_ratio,", "kepri,benefit_cost_ratio,x", 1);
+    assert_ne!(text, broken);
+    std::fs::write(&points, &broken).unwrap();
+    let manifest = dirs[2].join("shard.json");
+    let json = std::fs::read_to_string(&manifest).unwrap().replace(
+        &telur::report::manifest::sha256_hex(text.as_bytes()),
+        &telur::report::manifest::sha256_hex(broken.as_bytes()),
+    );
+    std::fs::write(&manifest, json).unwrap();
+    merge(&dirs, &out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("points.csv"))
+        .stderr(predicate::str::contains("points.csv:3"))
+        .stderr(predicate::str::contains("kepri,benefit_cost_ratio,x"));
+    assert!(!out.exists());
 }
