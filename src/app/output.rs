@@ -267,8 +267,13 @@ pub(super) fn write_into(
         interrupted()?;
         if let Some(files) = kept.as_mut() {
             let job = results.len();
-            for (rep, out) in outputs.iter().enumerate() {
-                files.unit(job, rep as u32, out)?;
+            let units: Vec<_> = (0u32..)
+                .zip(outputs)
+                .map(|(rep, out)| (job, rep, out))
+                .collect();
+            // A few units per thread at a time: their encoded values wait in memory.
+            for batch in units.chunks(4 * rayon::current_num_threads().max(1)) {
+                files.units(batch)?;
             }
         }
         region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
@@ -367,13 +372,18 @@ impl ReplicateFiles {
         })
     }
 
-    /// One unit: job `job` (0 the baseline, then the placements) in `replicate`.
-    pub(super) fn unit(&mut self, job: usize, replicate: u32, out: &ReplicateOutput) -> Result<()> {
-        for (w, table) in self.writers.iter_mut().zip(Table::ALL) {
-            w.unit(job, replicate, out).with_context(|| {
-                format!("while writing {}", self.dir.join(table.file()).display())
-            })?;
-        }
+    /// Units in order, each job `job` (0 the baseline, then the placements) in
+    /// `replicate`.
+    pub(super) fn units(&mut self, units: &[(usize, u32, &ReplicateOutput)]) -> Result<()> {
+        let dir = &self.dir;
+        self.writers
+            .iter_mut()
+            .zip(Table::ALL)
+            .map(|(w, table)| {
+                w.units(units)
+                    .with_context(|| format!("while writing {}", dir.join(table.file()).display()))
+            })
+            .collect::<Result<Vec<()>>>()?;
         Ok(())
     }
 

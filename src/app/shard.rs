@@ -348,10 +348,12 @@ pub(super) fn shard_run(
             let batch = 4 * rayon::current_num_threads().max(1);
             let mut done: (&[Unit], Vec<ReplicateOutput>) = (&[], Vec::new());
             let mut write = |(units, outputs): (&[Unit], Vec<ReplicateOutput>)| -> Result<()> {
-                for (&(job, rep), out) in units.iter().zip(&outputs) {
-                    files.unit(job.map_or(0, |i| i + 1), rep, out)?;
-                }
-                Ok(())
+                let units: Vec<_> = units
+                    .iter()
+                    .zip(&outputs)
+                    .map(|(&(job, rep), out)| (job.map_or(0, |i| i + 1), rep, out))
+                    .collect();
+                files.units(&units)
             };
             for chunk in mine.chunks(batch) {
                 let (written, outputs) =

@@ -275,6 +275,12 @@ fn shard_auto_reads_slurm_or_kubernetes_and_bad_specs_exit_2() {
     assert!(!bad.exists());
 }
 
+/// A line on the real stderr, which the test harness does not capture: a skip must show.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// Runs `tests/reference/replicates.py` (pyarrow, an independent Parquet reader) on
 /// `args`; false if Python or pyarrow is missing.
 fn pyarrow_check(args: &[&Path]) -> bool {
@@ -284,7 +290,7 @@ fn pyarrow_check(args: &[&Path]) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has {
-        eprintln!("skipped: python3 with pyarrow not found (pip install pyarrow; .ci/run does)");
+        say("skipped: python3 with pyarrow not found (pip install pyarrow; .ci/run does)");
         return false;
     }
     let out = Command::new("python3")
@@ -477,8 +483,8 @@ fn a_slurm_cluster_runs_the_array_and_the_merge() {
         .output()
         .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("idle"));
     if !answers {
-        eprintln!(
-            "skipped: no Slurm cluster answers here (sinfo); .ci/run starts one when run as root"
+        say(
+            "a_slurm_cluster_runs_the_array_and_the_merge skipped: no Slurm cluster answers here (sinfo); .ci/run starts one when run as root",
         );
         return;
     }
@@ -555,10 +561,10 @@ fn a_slurm_cluster_runs_the_array_and_the_merge() {
     let single = tmp.path().join("single");
     run(&single, &STOCHASTIC, &[]).assert().success();
     assert_same_outputs(&single, &out.join("result"));
-    eprintln!(
+    say(&format!(
         "Slurm ran 3 array tasks and the merge in {:.1} s",
         started.elapsed().as_secs_f64()
-    );
+    ));
 }
 
 /// A small Morris analysis: 4 trajectories over 3 parameters, 16 sample points.

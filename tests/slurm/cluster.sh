@@ -12,11 +12,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 state=${TELUR_SLURM_STATE:-/tmp/telur-slurm}
 conf=$state/slurm.conf
 
+# Stops the daemons and waits (at most 30 s each) until they are gone: a slurmctld still
+# shutting down would delete the pid file of the next one.
 stop() {
-  for pid in "$state/slurmd.pid" "$state/slurmctld.pid" "$state/munged.pid"; do
-    if [ -s "$pid" ]; then
-      kill "$(cat "$pid")" 2>/dev/null || true
-      rm -f "$pid"
+  for file in "$state/slurmd.pid" "$state/slurmctld.pid" "$state/munged.pid"; do
+    if [ -s "$file" ]; then
+      pid=$(cat "$file")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 300); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null || true
+      rm -f "$file"
     fi
   done
 }
