@@ -236,10 +236,10 @@ impl Default for Reduction {
 /// stays bounded by one placement's replicates. Returns every placement's summary metrics
 /// in every replicate (baseline excluded), `[placement][replicate][metric]`: what
 /// `win_share` and paired comparisons under common random numbers need, so they come last.
-pub fn run_scenario_with<E>(
+pub fn run_scenario_with<E: Send>(
     inputs: &Inputs,
     progress: &dyn Progress,
-    mut sink: impl FnMut(PlacementResult, &[ReplicateOutput]) -> Result<(), E>,
+    mut sink: impl FnMut(PlacementResult, &[ReplicateOutput]) -> Result<(), E> + Send,
 ) -> Result<Vec<Vec<Vec<f64>>>, E> {
     let reps = inputs.ensemble.runs();
     let jobs: Vec<Job> = std::iter::once(None)
@@ -255,19 +255,29 @@ pub fn run_scenario_with<E>(
     } else {
         1
     };
+    // Each group is summarised and handed to the sink (quantiles, CSV rows, files) while
+    // the next group runs: the same calls in the same order, beside the simulation.
+    let mut reduce = |(group, outputs): (&[Job], Vec<ReplicateOutput>)| -> Result<(), E> {
+        for (&job, outputs) in group.iter().zip(outputs.chunks(reps.max(1) as usize)) {
+            reduction.job(job_name(inputs, job), job, outputs, &mut sink)?;
+        }
+        Ok(())
+    };
+    let mut done: (&[Job], Vec<ReplicateOutput>) = (&[], Vec::new());
     for group in jobs.chunks(window) {
         let units: Vec<Unit> = group
             .iter()
             .flat_map(|&job| (0..reps).map(move |rep| (job, rep)))
             .collect();
-        let outputs = run_units(inputs, &units, progress);
+        let (reduced, outputs) =
+            rayon::join(|| reduce(done), || run_units(inputs, &units, progress));
+        reduced?;
         if cancel::requested() {
             return Ok(Vec::new());
         }
-        for (&job, outputs) in group.iter().zip(outputs.chunks(reps as usize)) {
-            reduction.job(job_name(inputs, job), job, outputs, &mut sink)?;
-        }
+        done = (group, outputs);
     }
+    reduce(done)?;
     Ok(reduction.finish())
 }
 
