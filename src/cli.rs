@@ -30,8 +30,9 @@ pub(crate) enum Command {
     /// sensitivity --shard I/N`) into the outputs a single one would have written, byte
     /// for byte.
     Merge(MergeArgs),
-    /// Write a Slurm job array that runs a scenario's shards and a merge job that waits
-    /// for them; prints the command that submits both.
+    /// Write a Slurm job array that runs the shards of a scenario's run (or, with
+    /// --sensitivity, of an analysis) and a merge job that waits for them; prints the
+    /// command that submits both.
     Slurm(SlurmArgs),
     /// Validate a scenario and show every resolved value and where it came from; runs nothing.
     Check {
