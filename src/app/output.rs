@@ -16,7 +16,7 @@ use telur::report::charts::{self, Chart};
 use telur::report::csv::{self as csv_out, CsvWriter};
 use telur::report::html;
 use telur::report::load::{self, RunData};
-use telur::report::manifest::{self, HashingWriter, Manifest, RunInfo};
+use telur::report::manifest::{self, Digest, HashingWriter, Manifest, RunInfo};
 use telur::report::optimize::{self, OptimizeSummary};
 use telur::report::replicates::{self, Table, TableWriter};
 use telur::report::resolved::{DataNames, resolved_toml};
@@ -257,7 +257,7 @@ pub(super) fn write_into(
         OutputFile::create(dir, "program_weekly.csv", &csv_out::PROGRAM_WEEKLY_HEADER)?;
     let inputs = s.inputs();
     let mut kept = if run.keep_replicates {
-        Some(ReplicateFiles::create(dir, &inputs)?)
+        Some(ReplicateFiles::create(dir, &inputs, Digest::Sha256)?)
     } else {
         None
     };
@@ -344,8 +344,13 @@ pub(super) struct ReplicateFiles {
 }
 
 impl ReplicateFiles {
-    /// Creates `replicates/` in `dir` and its four files for a run of `inputs`.
-    pub(super) fn create(dir: &Path, inputs: &sim::Inputs) -> Result<ReplicateFiles> {
+    /// Creates `replicates/` in `dir` and its four files for a run of `inputs`, hashed with
+    /// `digest`.
+    pub(super) fn create(
+        dir: &Path,
+        inputs: &sim::Inputs,
+        digest: Digest,
+    ) -> Result<ReplicateFiles> {
         let folder = dir.join(replicates::FOLDER);
         fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
@@ -361,7 +366,7 @@ impl ReplicateFiles {
                 let path = folder.join(table.file());
                 let file = File::create(&path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
-                let out = HashingWriter::new(BufWriter::with_capacity(1 << 16, file));
+                let out = HashingWriter::with(BufWriter::with_capacity(1 << 16, file), digest);
                 TableWriter::new(table, out, &jobs, &regions, weeks)
                     .with_context(|| format!("while writing {}", path.display()))
             })
@@ -387,7 +392,7 @@ impl ReplicateFiles {
         Ok(())
     }
 
-    /// Closes the files; each one's name under the output folder and SHA-256.
+    /// Closes the files; each one's name under the output folder and digest.
     pub(super) fn finish(self) -> Result<Vec<(String, String)>> {
         let dir = self.dir;
         self.writers

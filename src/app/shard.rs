@@ -25,7 +25,7 @@ use super::progress::ProgressBar;
 use super::{input_error, interrupted, stop_on_interrupt, thread_pool};
 use crate::cli::{Common, MergeArgs, MethodArg, ModeArg, RunArgs, SensitivityArgs, SlurmArgs};
 use telur::error::{InputError, InputErrors};
-use telur::report::manifest::{self, GIT_COMMIT, ScenarioRef};
+use telur::report::manifest::{self, Digest, GIT_COMMIT, ScenarioRef};
 use telur::report::replicates::{self, Shape, Table, TableReader};
 use telur::results::{PlacementResult, ReplicateOutput};
 use telur::scenario::{Overrides, Scenario, Source};
@@ -184,7 +184,7 @@ pub(super) struct ShardManifest {
     points: Vec<usize>,
     threads: usize,
     wall_time_seconds: f64,
-    /// SHA-256 of each file under `replicates/`.
+    /// BLAKE3 of each file the shard wrote (`replicates/*.parquet` or `points.csv`).
     outputs: BTreeMap<String, String>,
 }
 
@@ -307,7 +307,7 @@ fn run_hash(source: &Source, overrides: &Overrides, s: &Scenario, extra: &str) -
             manifest::sha256_hex(file.text.as_bytes())
         ));
     }
-    manifest::sha256_hex(text.as_bytes())
+    manifest::blake3_hex(text.as_bytes())
 }
 
 /// `telur run --shard I/N`.
@@ -342,7 +342,7 @@ pub(super) fn shard_run(
     pool.install(|| {
         into_place(&out, |dir| {
             sim::Progress::start(&progress, mine.len() as u64);
-            let mut files = ReplicateFiles::create(dir, &inputs)?;
+            let mut files = ReplicateFiles::create(dir, &inputs, Digest::Blake3)?;
             // A few units per thread at a time, so memory stays bounded however large
             // the shard; each batch is written while the next one runs.
             let batch = 4 * rayon::current_num_threads().max(1);
@@ -589,7 +589,7 @@ pub(super) fn sensitivity_shard(
         let manifest = ShardManifest {
             analysis: Some(analysis.clone()),
             points: mine.clone(),
-            outputs: [(POINTS.to_string(), manifest::sha256_hex(text.as_bytes()))].into(),
+            outputs: [(POINTS.to_string(), manifest::blake3_hex(text.as_bytes()))].into(),
             ..ShardManifest::new(
                 "sensitivity-shard",
                 source,
@@ -641,10 +641,10 @@ fn merge_sensitivity(
                 continue;
             }
         };
-        if shard.manifest.outputs.get(POINTS) != Some(&manifest::sha256_hex(text.as_bytes())) {
+        if shard.manifest.outputs.get(POINTS) != Some(&manifest::blake3_hex(text.as_bytes())) {
             errors.push(InputError::new(
                 &name,
-                "changed since the shard wrote it (SHA-256 differs from shard.json); run this shard again",
+                "changed since the shard wrote it (BLAKE3 differs from shard.json); run this shard again",
             ));
             continue;
         }
@@ -874,10 +874,10 @@ fn open_set(mut shards: Vec<OpenShard>, inputs: &Inputs) -> Result<ShardSet> {
         for (file, hash) in &shard.manifest.outputs {
             let path = shard.dir.join(file);
             match fs::read(&path) {
-                Ok(bytes) if manifest::sha256_hex(&bytes) == *hash => {}
+                Ok(bytes) if manifest::blake3_hex(&bytes) == *hash => {}
                 Ok(_) => errors.push(InputError::new(
                     path.display().to_string(),
-                    "changed since the shard wrote it (SHA-256 differs from shard.json); run this shard again",
+                    "changed since the shard wrote it (BLAKE3 differs from shard.json); run this shard again",
                 )),
                 Err(e) => errors.push(InputError::new(path.display().to_string(), format!("cannot read ({e}); run this shard again"))),
             }

@@ -664,8 +664,8 @@ fn sensitivity_shards_merge_to_the_bytes_of_one_analysis() {
     std::fs::write(&points, &broken).unwrap();
     let manifest = dirs[2].join("shard.json");
     let json = std::fs::read_to_string(&manifest).unwrap().replace(
-        &telur::report::manifest::sha256_hex(text.as_bytes()),
-        &telur::report::manifest::sha256_hex(broken.as_bytes()),
+        &telur::report::manifest::blake3_hex(text.as_bytes()),
+        &telur::report::manifest::blake3_hex(broken.as_bytes()),
     );
     std::fs::write(&manifest, json).unwrap();
     merge(&dirs, &out)
