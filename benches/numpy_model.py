@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'reference'))
-from reference import resolve, g, design_of, compare  # noqa: E402
+from reference import resolve, resolve_placements, g, compare  # noqa: E402
 from statistics import NormalDist  # noqa: E402
 import datetime  # noqa: E402
 
@@ -52,45 +52,6 @@ def paths(sc):
     return D, B, Phub, F, col
 
 
-def placements(sc, col):
-    """(name, KUBE per region, start week, rollout weeks, design), the baseline first."""
-    regs = sc['_regions']
-    R = len(regs)
-    names = [x['region'] for x in regs]
-    codes = [x['code'] for x in regs]
-    rid = lambda n: next(i for i in range(R) if names[i] == n or codes[i] == n)
-
-    def lr(total, weights):
-        W = sum(weights)
-        q = [total * w / W for w in weights]
-        c = [math.floor(x) for x in q]
-        order = sorted(range(len(q)), key=lambda i: (-(q[i] - math.floor(q[i])), i))
-        for i in order[:total - sum(c)]:
-            c[i] += 1
-        return c
-
-    out = [('baseline', [0] * R, 0, 0, design_of(sc, {}))]
-    for p in sc['placement']:
-        counts = [0] * R
-        if p['strategy'] == 'explicit':
-            for k, v in p['allocation'].items():
-                counts[rid(k)] = v
-        else:
-            cand = sorted(rid(x) for x in p['regions']) if 'regions' in p else list(range(R))
-            if p['strategy'] == 'equal':
-                w = [1.0] * len(cand)
-            elif p['weight'] == 'deficit':
-                d0 = col('population') * col('egg_consumption_kg_per_capita_year') / 52
-                b0 = 1000 * col('layer_egg_production_t_year') / 52
-                w = [max(0, 52 * (d0[r] - b0[r])) for r in cand]
-            else:
-                w = [float(regs[r][p['weight']]) for r in cand]
-            for r, x in zip(cand, lr(p['kubes'], w)):
-                counts[r] = x
-        out.append((p['name'], counts, p.get('start_week', 0), p.get('rollout_weeks', 0), design_of(sc, p)))
-    return out, names
-
-
 def curve_tables(breed, top):
     """Each breed column by age 0..top: before the first row no laying, the first row's
     other values; past the last row, the last row."""
@@ -114,7 +75,7 @@ def simulate(sc):
     alpha = 2 / (hh['smoothing_weeks'] + 1)
     disc_rate = sc['program']['discount_rate']
     nd = NormalDist()
-    plist, names = placements(sc, col)
+    plist, names = resolve_placements(sc)
     results = {}
     for (pname, counts, sw, rw, ds) in plist:
         fl, kb, pg = ds['flock'], ds['kube'], ds['program']

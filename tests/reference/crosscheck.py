@@ -10,6 +10,11 @@ import random, subprocess, sys, os, csv, collections
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import reference
+try:
+    sys.path.insert(0, os.path.join(HERE, '..', '..', 'benches'))
+    import numpy_model
+except ImportError:  # no NumPy: only the plain reference is checked
+    numpy_model = None
 TELUR = sys.argv[1]
 rng = random.Random(int(sys.argv[2]))
 N = int(sys.argv[3])
@@ -105,6 +110,9 @@ for case in range(N):
     except Exception as e:
         print(case, 'reference failed', e); fails += 1; continue
     bad = reference.compare(f'{d}/out', s, rs, res, nm)
+    if numpy_model is not None:
+        # The NumPy model issue 15's benchmark runs must agree too (benches/numpy_model.py).
+        bad += numpy_model.compare(f'{d}/out', *numpy_model.simulate(sc))
     # states covered
     st = collections.Counter(x for p in res.values() for x in p['st'])
     print(f'case {case}: KUBE end states {dict(st)}')

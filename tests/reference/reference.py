@@ -46,18 +46,12 @@ def design_of(sc, p):
     d['breed'] = sc['_breed_file'](p.get('breed', sc['breed']))
     return d
 
-def simulate(sc):
-    T = sc['weeks']
-    start = datetime.date.fromisoformat(str(sc['start_date']))
+def resolve_placements(sc):
+    """Every placement's KUBE per region (MODEL.md 3), the baseline first: (name, counts,
+    start week, rollout weeks, design); and the regions' names."""
     regs = sc['_regions']
     R = len(regs)
     f = lambda r, k: float(regs[r][k])
-    mk, hh = sc['market'], sc['household']
-    month = [(start + datetime.timedelta(days=7 * t + 3)).month - 1 for t in range(T)]
-    D = [[f(r, 'population') * g(f(r, 'population_growth'), t) * f(r, 'egg_consumption_kg_per_capita_year') / 52 * mk['demand_season'][month[t]] for r in range(R)] for t in range(T)]
-    B = [[1000 * f(r, 'layer_egg_production_t_year') * g(f(r, 'production_growth'), t) / 52 for r in range(R)] for t in range(T)]
-    Phub = [mk['hub_egg_price_rp_per_kg'] * g(mk['food_inflation'], t) * mk['price_season'][month[t]] for t in range(T)]
-    F = [[(mk['hub_feed_price_rp_per_kg'] + f(r, 'feed_transport_rp_per_kg')) * g(mk['feed_inflation'], t) for r in range(R)] for t in range(T)]
     names = [x['region'] for x in regs]
     codes = [x['code'] for x in regs]
     def rid(n):
@@ -99,6 +93,21 @@ def simulate(sc):
             for r, x in zip(cand, c):
                 counts[r] = x
         placements.append((p['name'], counts, p.get('start_week', 0), p.get('rollout_weeks', 0), design_of(sc, p)))
+    return placements, names
+
+def simulate(sc):
+    T = sc['weeks']
+    start = datetime.date.fromisoformat(str(sc['start_date']))
+    regs = sc['_regions']
+    R = len(regs)
+    f = lambda r, k: float(regs[r][k])
+    mk, hh = sc['market'], sc['household']
+    month = [(start + datetime.timedelta(days=7 * t + 3)).month - 1 for t in range(T)]
+    D = [[f(r, 'population') * g(f(r, 'population_growth'), t) * f(r, 'egg_consumption_kg_per_capita_year') / 52 * mk['demand_season'][month[t]] for r in range(R)] for t in range(T)]
+    B = [[1000 * f(r, 'layer_egg_production_t_year') * g(f(r, 'production_growth'), t) / 52 for r in range(R)] for t in range(T)]
+    Phub = [mk['hub_egg_price_rp_per_kg'] * g(mk['food_inflation'], t) * mk['price_season'][month[t]] for t in range(T)]
+    F = [[(mk['hub_feed_price_rp_per_kg'] + f(r, 'feed_transport_rp_per_kg')) * g(mk['feed_inflation'], t) for r in range(R)] for t in range(T)]
+    placements, names = resolve_placements(sc)
 
     sigma = hh['income_dispersion_sigma']
     alpha = 2 / (hh['smoothing_weeks'] + 1)
