@@ -7,6 +7,7 @@
 //! are identical for any thread count.
 
 pub mod cancel;
+pub mod classes;
 pub mod evaluate;
 pub mod households;
 pub mod kube_pass;
@@ -27,7 +28,7 @@ use crate::results::metrics::summary as sm;
 use crate::results::{PlacementResult, ReplicateOutput, summarise};
 use luck::Shocks;
 pub use path::Path;
-pub use run::{Draws, Run, simulate};
+pub use run::{Draws, Run, simulate, simulate_with};
 use uncertainty::ParameterDraws;
 
 /// Deterministic (MODEL.md 4) or stochastic (MODEL.md 5).

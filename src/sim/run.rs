@@ -12,6 +12,7 @@ use rand_distr::StandardNormal;
 
 use rayon::prelude::*;
 
+use super::classes::Classes;
 use super::households;
 use super::kube_pass;
 use super::luck::{self, HouseholdLuck, KubeLuck, Shocks};
@@ -320,6 +321,9 @@ struct HouseholdSide<'a> {
     pass: households::Pass,
     bands: Bands<3>,
     bands_without: Bands<1>,
+    /// Deterministic mode: `households` and `luck` hold one KUBE's members per class, the
+    /// pass runs those (see [`super::classes`]).
+    classes: Option<Classes>,
 }
 
 impl HouseholdSide<'_> {
@@ -327,6 +331,17 @@ impl HouseholdSide<'_> {
     /// then; fills in the household entries of the week's `flows`.
     fn week(&mut self, t: usize, additions: &Additions, started: u64, flows: &mut [f64]) {
         let w = self.world;
+        if let Some(classes) = self.classes.as_mut() {
+            classes.gather(&additions.programme_rp, &additions.cash_rp);
+        }
+        let (start_week, programme_rp, cash_rp) = match &self.classes {
+            Some(c) => (&c.start_week, &c.programme_rp, &c.cash_rp),
+            None => (
+                &self.start_week,
+                &additions.programme_rp,
+                &additions.cash_rp,
+            ),
+        };
         let week_inputs = households::Week {
             t,
             income_index: self.path.income_index[t],
@@ -338,31 +353,44 @@ impl HouseholdSide<'_> {
             stochastic: self.stochastic,
             income_rho: w.stochastic.income_rho as f32,
             income_sigma: w.stochastic.income_sigma as f32,
-            start_week: &self.start_week,
-            programme_rp: &additions.programme_rp,
-            cash_rp: &additions.cash_rp,
+            start_week,
+            programme_rp,
+            cash_rp,
             bands: &self.bands,
             bands_without: &self.bands_without,
         };
         let counts = self
             .pass
             .step(&mut self.households, &mut self.luck, &week_inputs);
+        let (hh, members, n) = (&self.households, self.members, started as usize);
+        let (counts, [p10, p50, p90], [p50_without]) = match self.classes.as_mut() {
+            Some(c) => {
+                let counts = c.counts(hh, members, t);
+                let programme = std::mem::take(&mut c.programme_rp);
+                let with = c.quantiles(hh, Some(&programme), members, t, [0.1, 0.5, 0.9]);
+                c.programme_rp = programme;
+                (counts, with, c.quantiles(hh, None, members, t, [0.5]))
+            }
+            // Started households are a prefix: start weeks never decrease with the KUBE
+            // number.
+            None => {
+                let with = self
+                    .bands
+                    .quantiles([0.1, 0.5, 0.9], n, &self.pass.tallies, |all| {
+                        households::incomes(hh, Some(&additions.programme_rp), members, n, all)
+                    });
+                let without =
+                    self.bands_without
+                        .quantiles([0.5], n, &self.pass.tallies_without, |all| {
+                            households::incomes(hh, None, members, n, all)
+                        });
+                (counts, with, without)
+            }
+        };
         for arm in 0..ARMS {
             self.graduated[arm] += counts.graduated_now[arm];
         }
         self.poor_at_entry += counts.poor_at_entry;
-        // Started households are a prefix: start weeks never decrease with the KUBE number.
-        let (hh, members, n) = (&self.households, self.members, started as usize);
-        let [p10, p50, p90] = self
-            .bands
-            .quantiles([0.1, 0.5, 0.9], n, &self.pass.tallies, |all| {
-                households::incomes(hh, Some(&additions.programme_rp), members, n, all)
-            });
-        let [p50_without] =
-            self.bands_without
-                .quantiles([0.5], n, &self.pass.tallies_without, |all| {
-                    households::incomes(hh, None, members, n, all)
-                });
         let started = started as f64;
         let share = |n: u64| ratio(n as f64, started);
         flows[pw::INCOME_P10] = p10;
@@ -392,17 +420,41 @@ pub fn simulate(
     placement: Option<&Placement>,
     draws: Option<&Draws>,
 ) -> Run {
+    simulate_with(world, path, placement, draws, true)
+}
+
+/// [`simulate`], choosing whether deterministic mode's household pass runs one KUBE per
+/// class ([`super::classes`]) or every KUBE: the results are the same bytes either way.
+pub fn simulate_with(
+    world: &World,
+    path: &Path,
+    placement: Option<&Placement>,
+    draws: Option<&Draws>,
+    classes: bool,
+) -> Run {
     let weeks = world.weeks as usize;
     let n_regions = world.regions.len();
     // The baseline has no KUBE, hence no design and no households.
     let design = placement.map(|p| &p.design);
     let members = design.map_or(1, |d| d.kube.members);
     let layout = place(world, placement);
-    let (households, household_luck) = init_households(world, members, &layout, draws);
+    let (mut households, mut household_luck) = init_households(world, members, &layout, draws);
     let members = members as usize;
     let n_kubes = layout.keys.len();
     let blocks = kube_pass::blocks(world, &layout, draws);
-    let n_households = households.len();
+    let classes = (classes && draws.is_none() && n_kubes > 0)
+        .then(|| Classes::of(&layout.kubes.region, &layout.kubes.start_week));
+    // The full state stays aside, to be filled from the classes after the last week.
+    let mut full = None;
+    if let Some(c) = &classes {
+        let (compact, luck) = c.compact(&households, members);
+        full = Some(std::mem::replace(&mut households, compact));
+        household_luck = luck;
+    }
+    let (n_households, n_pass_kubes) = match &classes {
+        Some(c) => (households.len(), c.len()),
+        None => (households.len(), n_kubes),
+    };
     let alpha = household::ema_alpha(world.household.smoothing_weeks);
     let mut kube = KubeSide {
         world,
@@ -430,9 +482,10 @@ pub fn simulate(
         members,
         graduated: [0; ARMS],
         poor_at_entry: 0,
-        pass: households::Pass::new(n_households, n_kubes, members),
+        pass: households::Pass::new(n_households, n_pass_kubes, members),
         bands: Bands::new(),
         bands_without: Bands::new(),
+        classes,
     };
     let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
     let mut additions = [0, 1].map(|_| Additions {
@@ -468,6 +521,10 @@ pub fn simulate(
         ..
     } = kube;
     let (kubes, luck) = kube_pass::flatten(blocks);
+    if let (Some(c), Some(full)) = (&hh.classes, full.as_mut()) {
+        c.expand(&hh.households, members, full);
+        hh.households = std::mem::take(full);
+    }
     let totals = horizon_totals(
         world,
         path,

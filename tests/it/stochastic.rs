@@ -4,7 +4,7 @@
 
 use telur::results::metrics::program_weekly as pw;
 use telur::sim::luck::Shocks;
-use telur::sim::{Draws, Path, replicate, simulate};
+use telur::sim::{Draws, Path, replicate, simulate, simulate_with};
 
 use crate::scenario_in;
 
@@ -159,4 +159,62 @@ fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placeme
     );
     // And other KUBE do not share it: the 6th KUBE of Gorontalo differs from Papua's first.
     assert_ne!(lb.production_factor[5], lb.production_factor[8]);
+}
+
+/// Deterministic mode runs one KUBE per class of region and start week through the
+/// household pass (`sim::classes`); the run must be the one of every KUBE, bit for bit.
+#[test]
+fn deterministic_classes_give_the_bits_of_every_kube() {
+    let s = scenario_in(
+        "classes",
+        r#"
+name = "classes"
+mode = "deterministic"
+weeks = 150
+[household]
+graduation_weeks = 8
+[[placement]]
+name = "spread"
+strategy = "explicit"
+allocation = { "Gorontalo" = 37, "Maluku" = 23, "Kepulauan Riau" = 11 }
+start_week = 3
+rollout_weeks = 40
+[[placement]]
+name = "at-once"
+strategy = "equal"
+regions = ["Papua", "Aceh"]
+kubes = 9
+"#,
+    );
+    let path = Path::new(&s.world);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for p in &s.placements {
+        let a = simulate_with(&s.world, &path, Some(p), None, true);
+        let b = simulate_with(&s.world, &path, Some(p), None, false);
+        let (aw, bw) = (
+            a.program_weekly.as_slice().unwrap(),
+            b.program_weekly.as_slice().unwrap(),
+        );
+        assert_eq!(bits(aw), bits(bw), "{}: program_weekly", p.name);
+        let (ar, br) = (
+            a.region_weekly.as_slice().unwrap(),
+            b.region_weekly.as_slice().unwrap(),
+        );
+        assert_eq!(bits(ar), bits(br), "{}: region_weekly", p.name);
+        assert_eq!(
+            bits(&a.households.smoothed_rp),
+            bits(&b.households.smoothed_rp)
+        );
+        assert_eq!(a.households.weeks_above, b.households.weeks_above);
+        assert_eq!(a.households.graduated_week, b.households.graduated_week);
+        assert_eq!(a.totals.weeks_to_graduation, b.totals.weeks_to_graduation);
+        assert_eq!(a.totals.poor_at_entry, b.totals.poor_at_entry);
+        assert_eq!(a.totals.all.graduated, b.totals.all.graduated);
+        // Not trivial: households graduated by the end.
+        assert!(
+            b.program_weekly[[149, pw::GRADUATED_SHARE]] > 0.0,
+            "{}",
+            p.name
+        );
+    }
 }
