@@ -233,7 +233,7 @@ fn optimizer_evaluation(c: &mut Criterion) {
 /// same rows as tidy CSV (`placement,replicate,[week,region,]metric,value`).
 fn replicate_files(c: &mut Criterion) {
     use std::fmt::Write as _;
-    use telur::report::replicates::{Table, TableWriter};
+    use telur::report::replicates::{Codec, Table, TableWriter};
     let s = scenario(
         include_str!("../scenarios/kube-bekerja.toml"),
         "kube-bekerja.toml",
@@ -252,8 +252,10 @@ fn replicate_files(c: &mut Criterion) {
     const UNITS: u32 = 8;
     // A file's writer encodes the columns every unit shares once, when it is made: not
     // timed, as a run makes it once for all of its units.
-    let writers =
-        || Table::ALL.map(|t| TableWriter::new(t, Vec::new(), &jobs, &regions, weeks).unwrap());
+    let writers = || {
+        Table::ALL
+            .map(|t| TableWriter::new(t, Vec::new(), &jobs, &regions, weeks, Codec::Zstd).unwrap())
+    };
     let write = |writers: [TableWriter<Vec<u8>>; 4]| {
         writers.map(|mut w| {
             for rep in 0..UNITS {

@@ -18,7 +18,7 @@ use telur::report::html;
 use telur::report::load::{self, RunData};
 use telur::report::manifest::{self, Digest, HashingWriter, Manifest, RunInfo};
 use telur::report::optimize::{self, OptimizeSummary};
-use telur::report::replicates::{self, Table, TableWriter};
+use telur::report::replicates::{self, Codec, Table, TableWriter};
 use telur::report::resolved::{DataNames, resolved_toml};
 use telur::results::metrics::summary as sm;
 use telur::results::{PlacementResult, ReplicateOutput};
@@ -257,7 +257,7 @@ pub(super) fn write_into(
         OutputFile::create(dir, "program_weekly.csv", &csv_out::PROGRAM_WEEKLY_HEADER)?;
     let inputs = s.inputs();
     let mut kept = if run.keep_replicates {
-        Some(ReplicateFiles::create(dir, &inputs, Digest::Sha256)?)
+        Some(ReplicateFiles::create(dir, &inputs, Reader::People)?)
     } else {
         None
     };
@@ -336,6 +336,13 @@ pub(super) fn write_into(
     })
 }
 
+/// Who reads a run's replicates files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reader {
+    People,
+    Merge,
+}
+
 /// The four Parquet tables of every replicate's results (`replicates/`), a row group per
 /// unit, hashed while written.
 pub(super) struct ReplicateFiles {
@@ -344,13 +351,18 @@ pub(super) struct ReplicateFiles {
 }
 
 impl ReplicateFiles {
-    /// Creates `replicates/` in `dir` and its four files for a run of `inputs`, hashed with
-    /// `digest`.
+    /// Creates `replicates/` in `dir` and its four files for a run of `inputs`: for people
+    /// (`--keep-replicates`: ZSTD, SHA-256 in the manifest) or for a merge (a shard's:
+    /// uncompressed, BLAKE3 in `shard.json`).
     pub(super) fn create(
         dir: &Path,
         inputs: &sim::Inputs,
-        digest: Digest,
+        reader: Reader,
     ) -> Result<ReplicateFiles> {
+        let (digest, codec) = match reader {
+            Reader::People => (Digest::Sha256, Codec::Zstd),
+            Reader::Merge => (Digest::Blake3, Codec::None),
+        };
         let folder = dir.join(replicates::FOLDER);
         fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
@@ -367,7 +379,7 @@ impl ReplicateFiles {
                 let file = File::create(&path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
                 let out = HashingWriter::with(BufWriter::with_capacity(1 << 16, file), digest);
-                TableWriter::new(table, out, &jobs, &regions, weeks)
+                TableWriter::new(table, out, &jobs, &regions, weeks, codec)
                     .with_context(|| format!("while writing {}", path.display()))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -19,13 +19,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::output::{
-    ReplicateFiles, Results, RunSettings, check_replaceable, into_place, write_outputs,
+    Reader, ReplicateFiles, Results, RunSettings, check_replaceable, into_place, write_outputs,
 };
 use super::progress::ProgressBar;
 use super::{input_error, interrupted, stop_on_interrupt, thread_pool};
 use crate::cli::{Common, MergeArgs, MethodArg, ModeArg, RunArgs, SensitivityArgs, SlurmArgs};
 use telur::error::{InputError, InputErrors};
-use telur::report::manifest::{self, Digest, GIT_COMMIT, ScenarioRef};
+use telur::report::manifest::{self, GIT_COMMIT, ScenarioRef};
 use telur::report::replicates::{self, Shape, Table, TableReader};
 use telur::results::{PlacementResult, ReplicateOutput};
 use telur::scenario::{Overrides, Scenario, Source};
@@ -342,7 +342,7 @@ pub(super) fn shard_run(
     pool.install(|| {
         into_place(&out, |dir| {
             sim::Progress::start(&progress, mine.len() as u64);
-            let mut files = ReplicateFiles::create(dir, &inputs, Digest::Blake3)?;
+            let mut files = ReplicateFiles::create(dir, &inputs, Reader::Merge)?;
             // A few units per thread at a time, so memory stays bounded however large
             // the shard; each batch is written while the next one runs.
             let batch = 4 * rayon::current_num_threads().max(1);
