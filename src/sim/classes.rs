@@ -164,36 +164,38 @@ impl Classes {
     }
 
     /// The type-7 quantiles `ps` of every started household's per-capita monthly income
-    /// this week, with the programme (`Some`, per class) or without it: the
+    /// this week, with the programme (its additions gathered this week) or without it: the
     /// representatives' values, each repeated as often as its class has KUBE, in the
     /// arithmetic of [`crate::stats::Bands::quantiles`]. NaN when no household started.
     pub fn quantiles<const N: usize>(
         &mut self,
         hh: &Households,
-        programme_rp: Option<&[f64]>,
+        with_programme: bool,
         members: usize,
         t: usize,
         ps: [f64; N],
     ) -> [f64; N] {
         let classes = self.started(t);
-        self.values.clear();
-        households::incomes(
-            hh,
+        let Classes {
+            weight,
             programme_rp,
-            members,
-            classes * members,
-            &mut self.values,
-        );
-        self.pairs.clear();
-        self.pairs.extend(
-            self.values
+            values,
+            pairs,
+            ..
+        } = self;
+        let programme_rp = with_programme.then_some(programme_rp.as_slice());
+        values.clear();
+        households::incomes(hh, programme_rp, members, classes * members, values);
+        pairs.clear();
+        pairs.extend(
+            values
                 .iter()
                 .enumerate()
-                .map(|(h, &x)| (x, self.weight[h / members])),
+                .map(|(h, &x)| (x, weight[h / members])),
         );
-        self.pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let n: u64 = self.pairs.iter().map(|p| p.1).sum();
-        let pairs = &self.pairs;
+        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let n: u64 = pairs.iter().map(|p| p.1).sum();
+        let pairs = &*pairs;
         // The value of rank r (0-based) among the repeated values.
         let at = |r: u64| -> f64 {
             let mut below = 0;
@@ -263,14 +265,14 @@ mod tests {
         }
         all.sort_by(f64::total_cmp);
         let ps = [0.0, 0.1, 0.25, 0.5, 0.9, 1.0];
-        let got = c.quantiles(&hh, None, 2, 0, ps);
+        let got = c.quantiles(&hh, false, 2, 0, ps);
         for (g, p) in got.iter().zip(ps) {
             assert_eq!(g.to_bits(), quantile_sorted(&all, p).to_bits(), "p {p}");
         }
         // With the programme: each class's addition before the per-person factor.
         c.programme_rp = vec![10.0, 20.0, 30.0];
         let programme = c.programme_rp.clone();
-        let got = c.quantiles(&hh, Some(&programme), 2, 0, [0.5]);
+        let got = c.quantiles(&hh, true, 2, 0, [0.5]);
         let mut with = Vec::new();
         for (c, reps) in [(0usize, 2), (1, 1), (2, 3)] {
             for _ in 0..reps {
@@ -281,6 +283,6 @@ mod tests {
         }
         with.sort_by(f64::total_cmp);
         assert_eq!(got[0].to_bits(), quantile_sorted(&with, 0.5).to_bits());
-        assert!(Classes::of(&region, &[5; 6]).quantiles(&hh, None, 2, 0, [0.5])[0].is_nan());
+        assert!(Classes::of(&region, &[5; 6]).quantiles(&hh, false, 2, 0, [0.5])[0].is_nan());
     }
 }

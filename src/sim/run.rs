@@ -365,11 +365,9 @@ impl HouseholdSide<'_> {
         let (hh, members, n) = (&self.households, self.members, started as usize);
         let (counts, [p10, p50, p90], [p50_without]) = match self.classes.as_mut() {
             Some(c) => {
-                let counts = c.counts(hh, members, t);
-                let programme = std::mem::take(&mut c.programme_rp);
-                let with = c.quantiles(hh, Some(&programme), members, t, [0.1, 0.5, 0.9]);
-                c.programme_rp = programme;
-                (counts, with, c.quantiles(hh, None, members, t, [0.5]))
+                let with = c.quantiles(hh, true, members, t, [0.1, 0.5, 0.9]);
+                let without = c.quantiles(hh, false, members, t, [0.5]);
+                (c.counts(hh, members, t), with, without)
             }
             // Started households are a prefix: start weeks never decrease with the KUBE
             // number.
