@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'reference'))
-from reference import resolve, resolve_placements, g, compare  # noqa: E402
+from reference import resolve, resolve_placements, g, compare, add_win_shares  # noqa: E402
 from statistics import NormalDist  # noqa: E402
 import datetime  # noqa: E402
 
@@ -322,13 +322,7 @@ def summarise(sc, results, D, names, col, R, T):
                 'program_cost_rp': float(cost_r[r]), 'npv_program_cost_rp': float(npv_cost_r[r]),
                 'npv_benefits_rp': float(npv_ben_r[r]), 'benefit_cost_ratio': div(npv_ben_r[r], npv_cost_r[r]),
                 'cost_per_attributable_graduate_rp': cost_r[r] / caused_r if caused_r > 0 else None}
-    progs = [p for p in summary if p != 'baseline']
-    caused = {p: summary[p]['graduation_attributable_share'] for p in progs}
-    defined = [v for v in caused.values() if v is not None]
-    best = max(defined) if defined else None
-    winners = [p for p in progs if best is None or caused[p] == best]
-    for p in summary:
-        summary[p]['win_share'] = None if p == 'baseline' else (1 / len(winners) if p in winners else 0.0)
+    add_win_shares(summary)
     return summary, rsum, results, names
 
 

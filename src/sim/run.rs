@@ -449,10 +449,8 @@ pub fn simulate_with(
         full = Some(std::mem::replace(&mut households, compact));
         household_luck = luck;
     }
-    let (n_households, n_pass_kubes) = match &classes {
-        Some(c) => (households.len(), c.len()),
-        None => (households.len(), n_kubes),
-    };
+    let n_households = households.len();
+    let n_pass_kubes = classes.as_ref().map_or(n_kubes, Classes::len);
     let alpha = household::ema_alpha(world.household.smoothing_weeks);
     let mut kube = KubeSide {
         world,

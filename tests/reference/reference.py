@@ -284,6 +284,17 @@ def simulate(sc):
                               poor_entry=poor_entry, streak=streak, gain=gain, hweeks=hweeks)
     return summarise(sc, results, D, names, f, R, T)
 
+def add_win_shares(summary):
+    """win_share (issue 13): one replicate, so the placement(s) causing the most graduation
+    share it (ties split); the baseline does not compete."""
+    progs = [p for p in summary if p != 'baseline']
+    caused = {p: summary[p]['graduation_attributable_share'] for p in progs}
+    defined = [v for v in caused.values() if v is not None]
+    best = max(defined) if defined else None
+    winners = [p for p in progs if best is None or caused[p] == best]
+    for p in summary:
+        summary[p]['win_share'] = None if p == 'baseline' else (1 / len(winners) if p in winners else 0.0)
+
 def summarise(sc, results, D, names, f, R, T):
     summary = {}; rsum = {}
     base = results['baseline']
@@ -358,15 +369,7 @@ def summarise(sc, results, D, names, f, R, T):
                 'program_cost_rp': ro['cost'], 'npv_program_cost_rp': ro['npv_cost'], 'npv_benefits_rp': ro['npv_ben'],
                 'benefit_cost_ratio': div(ro['npv_ben'], ro['npv_cost']),
                 'cost_per_attributable_graduate_rp': caused_cost(ro)}
-    # win_share (issue 13): one replicate, so the placement(s) causing the most graduation
-    # share it (ties split); the baseline does not compete.
-    progs = [p for p in summary if p != 'baseline']
-    caused = {p: summary[p]['graduation_attributable_share'] for p in progs}
-    defined = [v for v in caused.values() if v is not None]
-    best = max(defined) if defined else None
-    winners = [p for p in progs if best is None or caused[p] == best]
-    for p in summary:
-        summary[p]['win_share'] = None if p == 'baseline' else (1 / len(winners) if p in winners else 0.0)
+    add_win_shares(summary)
     return summary, rsum, results, names
 
 def compare(outdir, summary, rsum, results, names, tol=1e-9):
