@@ -1,4 +1,4 @@
-//! Deterministic mode's household pass over one KUBE of each kind.
+//! Deterministic mode over one KUBE of each kind.
 //!
 //! Without draws, two KUBE of one region that start in the same week follow the same path
 //! to the last bit: the same flock, prices, payouts and moving averages, and members with
@@ -8,18 +8,29 @@
 //! provinces with a 52-week rollout make 75 classes (the rollout hands out start weeks in
 //! KUBE order, across regions).
 //!
-//! The household pass then runs the members of each class's first KUBE only; every count is
-//! that class's count times its KUBE, the weekly quantiles are the order statistics of the
-//! values repeated as often, and the state after the last week is copied back to every KUBE
-//! of the class. Each member's computation is the one the full pass does, so the outputs are
-//! the same bytes (tested). The KUBE passes still run every KUBE: their sums run in KUBE
-//! order.
+//! Both sides of the week then run one KUBE per class. The KUBE passes run each class's
+//! KUBE as a block of its own, and the week's sums (regional supply, the programme's
+//! flows) are replayed in the order the blocks of every KUBE add them: per block of
+//! [`BLOCK_KUBES`], from 0, each KUBE's value added once per KUBE, the blocks then added in
+//! order ([`Replay`]); the same floating-point additions, so the same bits. The household
+//! pass runs the members of each class's KUBE only; every count is that class's count
+//! times its KUBE, the weekly quantiles are the order statistics of the values repeated as
+//! often. After the last week the state is copied back to every KUBE of each class. Each
+//! KUBE's and member's computation is the one the full passes do, so the outputs are the
+//! same bytes (tested).
 
 use super::households::{self, Counts};
+use super::kube_pass::{BLOCK_KUBES, Block};
 use super::luck::HouseholdLuck;
 use super::rng::IncomeStreams;
-use super::state::{ARMS, Households, WITHOUT};
+use super::state::{ARMS, Households, Kubes, WITHOUT};
 use crate::data::RegionId;
+use crate::model::World;
+use crate::results::metrics::program_weekly as pw;
+
+/// The programme's weekly flows the KUBE passes fill: `program_weekly`'s first entries,
+/// active KUBE to closed KUBE.
+const KUBE_FLOWS: usize = pw::CLOSED_KUBES + 1;
 
 /// Runs of KUBE with one region and one start week, and the scratch of their weekly pass.
 pub struct Classes {
@@ -27,10 +38,7 @@ pub struct Classes {
     first: Vec<usize>,
     weight: Vec<u64>,
     pub start_week: Vec<u32>,
-    /// Per class, this week: what the programme and cash of its cost add to a member's
-    /// income (those of its first KUBE, which every KUBE of the class shares).
-    pub programme_rp: Vec<f64>,
-    pub cash_rp: Vec<f64>,
+    region: Vec<RegionId>,
     /// Scratch for the weekly quantiles: each representative's value and weight.
     values: Vec<f64>,
     pairs: Vec<(f64, u64)>,
@@ -51,13 +59,11 @@ impl Classes {
             .zip(first.iter().skip(1).chain([&region.len()]))
             .map(|(&a, &b)| (b - a) as u64)
             .collect();
-        let n = first.len();
         Classes {
             start_week: first.iter().map(|&k| start_week[k]).collect(),
+            region: first.iter().map(|&k| region[k]).collect(),
             weight,
             first,
-            programme_rp: vec![0.0; n],
-            cash_rp: vec![0.0; n],
             values: Vec::new(),
             pairs: Vec::new(),
         }
@@ -69,6 +75,41 @@ impl Classes {
 
     pub fn is_empty(&self) -> bool {
         self.first.is_empty()
+    }
+
+    /// One block per class holding one of its KUBE, numbered by class.
+    pub fn blocks(&self, world: &World) -> Vec<Block> {
+        (0..self.len())
+            .map(|c| {
+                let kube = Kubes::new(vec![self.region[c]], vec![self.start_week[c]]);
+                Block::new(c, kube, None, world.regions.len())
+            })
+            .collect()
+    }
+
+    /// The plan of the KUBE passes' sums over every KUBE.
+    pub fn replay(&self) -> Replay {
+        let n: usize = self.weight.iter().sum::<u64>() as usize;
+        let mut runs = vec![Vec::new(); n.div_ceil(BLOCK_KUBES)];
+        for (c, (&first, &weight)) in self.first.iter().zip(&self.weight).enumerate() {
+            let (mut k, end) = (first, first + weight as usize);
+            while k < end {
+                let block = k / BLOCK_KUBES;
+                let stop = end.min((block + 1) * BLOCK_KUBES);
+                runs[block].push((c, stop - k));
+                k = stop;
+            }
+        }
+        Replay {
+            runs,
+            part: Vec::new(),
+        }
+    }
+
+    /// Every KUBE's state, each a copy of its class's KUBE in `reps` (one per class).
+    pub fn expand_kubes(&self, reps: &Kubes) -> Kubes {
+        let counts: Vec<usize> = self.weight.iter().map(|&w| w as usize).collect();
+        reps.repeat(&counts)
     }
 
     /// The members of each class's first KUBE, and their (never drawn) luck.
@@ -116,20 +157,6 @@ impl Classes {
         }
     }
 
-    /// This week's additions of each class, from those of every KUBE.
-    pub fn gather(&mut self, programme_rp: &[f64], cash_rp: &[f64]) {
-        for (c, &k) in self.first.iter().enumerate() {
-            debug_assert!(
-                programme_rp[k..k + self.weight[c] as usize]
-                    .iter()
-                    .all(|x| x.to_bits() == programme_rp[k].to_bits()),
-                "KUBE of one class share their additions"
-            );
-            self.programme_rp[c] = programme_rp[k];
-            self.cash_rp[c] = cash_rp[k];
-        }
-    }
-
     /// Classes started by week t (a prefix: start weeks never decrease).
     pub fn started(&self, t: usize) -> usize {
         self.start_week.partition_point(|&s| s as usize <= t)
@@ -164,13 +191,14 @@ impl Classes {
     }
 
     /// The type-7 quantiles `ps` of every started household's per-capita monthly income
-    /// this week, with the programme (its additions gathered this week) or without it: the
-    /// representatives' values, each repeated as often as its class has KUBE, in the
-    /// arithmetic of [`crate::stats::Bands::quantiles`]. NaN when no household started.
+    /// this week, with the programme (`programme_rp`: each class's addition this week) or
+    /// without it: the representatives' values, each repeated as often as its class has
+    /// KUBE, in the arithmetic of [`crate::stats::Bands::quantiles`]. NaN when no household
+    /// started.
     pub fn quantiles<const N: usize>(
         &mut self,
         hh: &Households,
-        with_programme: bool,
+        programme_rp: Option<&[f64]>,
         members: usize,
         t: usize,
         ps: [f64; N],
@@ -178,12 +206,10 @@ impl Classes {
         let classes = self.started(t);
         let Classes {
             weight,
-            programme_rp,
             values,
             pairs,
             ..
         } = self;
-        let programme_rp = with_programme.then_some(programme_rp.as_slice());
         values.clear();
         households::incomes(hh, programme_rp, members, classes * members, values);
         pairs.clear();
@@ -224,6 +250,72 @@ impl Classes {
     }
 }
 
+/// The KUBE passes' weekly sums over every KUBE, from the KUBE of each class: the same
+/// additions in the same order as the blocks of every KUBE make them.
+pub struct Replay {
+    /// Per block of [`BLOCK_KUBES`] KUBE: its runs of KUBE of one class, as (class,
+    /// KUBE), in KUBE order.
+    runs: Vec<Vec<(usize, usize)>>,
+    /// One block's partial sums of supply.
+    part: Vec<f64>,
+}
+
+impl Replay {
+    /// The week's supply per region, kg, in `total` (zeroed first), from the classes'
+    /// blocks (`reps`, numbered by class) after their start of week. A KUBE that lays
+    /// nothing adds nothing, and adding 0 to a partial sum (never -0, as it starts at +0)
+    /// leaves it as it is, so every KUBE can add its class's value.
+    pub fn supply(&mut self, reps: &[Block], total: &mut [f64]) {
+        total.fill(0.0);
+        self.part.resize(total.len(), 0.0);
+        for runs in &self.runs {
+            let part = &mut self.part;
+            part.fill(0.0);
+            for &(c, n) in runs {
+                let r = reps[c].kubes.region[0].index();
+                let kg = reps[c].supply_kg[r];
+                for _ in 0..n {
+                    part[r] += kg;
+                }
+            }
+            for (sum, p) in total.iter_mut().zip(part.iter()) {
+                *sum += p;
+            }
+        }
+    }
+
+    /// The week's flows over every KUBE (added to `total`), from the classes' blocks
+    /// after their settlement. The KUBE passes write only the first [`KUBE_FLOWS`] entries
+    /// (the others are the households'): adding the other entries' zeros would change
+    /// nothing (see [`Replay::supply`]).
+    pub fn flows(&self, reps: &[Block], total: &mut [f64; pw::NAMES.len()]) {
+        for runs in &self.runs {
+            let mut part = [0.0; KUBE_FLOWS];
+            for &(c, n) in runs {
+                let (value, rest) = reps[c].flows.split_at(KUBE_FLOWS);
+                debug_assert!(rest.iter().all(|&x| x == 0.0));
+                for _ in 0..n {
+                    for (p, x) in part.iter_mut().zip(value) {
+                        *p += x;
+                    }
+                }
+            }
+            for (sum, p) in total.iter_mut().zip(part) {
+                *sum += p;
+            }
+        }
+    }
+
+    /// KUBE that started this week, over every KUBE.
+    pub fn started(&self, reps: &[Block]) -> u64 {
+        self.runs
+            .iter()
+            .flatten()
+            .map(|&(c, n)| reps[c].started * n as u64)
+            .sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +332,22 @@ mod tests {
         assert_eq!(c.started(0), 1);
         assert_eq!(c.started(1), 3);
         assert_eq!(c.started(9), 5);
+    }
+
+    #[test]
+    fn replay_runs_split_classes_at_block_boundaries() {
+        // 1,000 KUBE of one class, 1,100 of a second, 3 of a third: blocks of 1,024.
+        let region: Vec<RegionId> = (0..2103).map(|k| RegionId(u32::from(k >= 1000))).collect();
+        let start: Vec<u32> = (0..2103).map(|k| u32::from(k >= 2100)).collect();
+        let replay = Classes::of(&region, &start).replay();
+        assert_eq!(
+            replay.runs,
+            [
+                vec![(0, 1000), (1, 24)],
+                vec![(1, 1024)],
+                vec![(1, 52), (2, 3)]
+            ]
+        );
     }
 
     #[test]
@@ -265,14 +373,13 @@ mod tests {
         }
         all.sort_by(f64::total_cmp);
         let ps = [0.0, 0.1, 0.25, 0.5, 0.9, 1.0];
-        let got = c.quantiles(&hh, false, 2, 0, ps);
+        let got = c.quantiles(&hh, None, 2, 0, ps);
         for (g, p) in got.iter().zip(ps) {
             assert_eq!(g.to_bits(), quantile_sorted(&all, p).to_bits(), "p {p}");
         }
         // With the programme: each class's addition before the per-person factor.
-        c.programme_rp = vec![10.0, 20.0, 30.0];
-        let programme = c.programme_rp.clone();
-        let got = c.quantiles(&hh, true, 2, 0, [0.5]);
+        let programme = [10.0, 20.0, 30.0];
+        let got = c.quantiles(&hh, Some(&programme), 2, 0, [0.5]);
         let mut with = Vec::new();
         for (c, reps) in [(0usize, 2), (1, 1), (2, 3)] {
             for _ in 0..reps {
@@ -283,6 +390,6 @@ mod tests {
         }
         with.sort_by(f64::total_cmp);
         assert_eq!(got[0].to_bits(), quantile_sorted(&with, 0.5).to_bits());
-        assert!(Classes::of(&region, &[5; 6]).quantiles(&hh, false, 2, 0, [0.5])[0].is_nan());
+        assert!(Classes::of(&region, &[5; 6]).quantiles(&hh, None, 2, 0, [0.5])[0].is_nan());
     }
 }

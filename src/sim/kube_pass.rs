@@ -81,15 +81,7 @@ pub fn blocks(world: &World, layout: &Layout, draws: Option<&Draws>) -> Vec<Bloc
                     &layout.keys[range.clone()],
                 )
             });
-            Block {
-                first: range.start,
-                severity: vec![0.0; range.len()],
-                supply_kg: vec![0.0; world.regions.len()],
-                flows: [0.0; pw::NAMES.len()],
-                started: 0,
-                kubes,
-                luck,
-            }
+            Block::new(range.start, kubes, luck, world.regions.len())
         })
         .collect()
 }
@@ -131,6 +123,19 @@ fn stochastic_curve(
 }
 
 impl Block {
+    /// A block of these KUBE, the first numbered `first`, in a world of `regions` regions.
+    pub fn new(first: usize, kubes: Kubes, luck: Option<KubeLuck>, regions: usize) -> Block {
+        Block {
+            first,
+            severity: vec![0.0; kubes.len()],
+            supply_kg: vec![0.0; regions],
+            flows: [0.0; pw::NAMES.len()],
+            started: 0,
+            kubes,
+            luck,
+        }
+    }
+
     /// Start of week (start, restock or close), outbreaks, and the eggs laid.
     pub fn begin(&mut self, c: &Context) {
         let p = c.design.expect("only placements have KUBE blocks");

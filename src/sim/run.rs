@@ -12,7 +12,7 @@ use rand_distr::StandardNormal;
 
 use rayon::prelude::*;
 
-use super::classes::Classes;
+use super::classes::{Classes, Replay};
 use super::households;
 use super::kube_pass;
 use super::luck::{self, HouseholdLuck, KubeLuck, Shocks};
@@ -201,7 +201,10 @@ struct KubeSide<'a> {
     design: Option<&'a Design>,
     path: &'a Path,
     draws: Option<&'a Draws<'a>>,
+    /// Blocks of every KUBE, or (with `replay`) one block per class of KUBE.
     blocks: Vec<kube_pass::Block>,
+    /// Deterministic mode over classes: how the classes' values add up over every KUBE.
+    replay: Option<Replay>,
     whole_hens: bool,
     members: usize,
     alpha: f64,
@@ -214,8 +217,9 @@ struct KubeSide<'a> {
     feed_rp_per_kg: Vec<f64>,
 }
 
-/// What the households of week t read from the KUBE side: per KUBE, the moving averages
-/// of what the programme and cash of its cost add to a member's income.
+/// What the households of week t read from the KUBE side: per KUBE (per class of KUBE over
+/// classes), the moving averages of what the programme and cash of its cost add to a
+/// member's income.
 struct Additions {
     programme_rp: Vec<f64>,
     cash_rp: Vec<f64>,
@@ -242,12 +246,17 @@ impl KubeSide<'_> {
             alpha: self.alpha,
         };
         self.blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
-        self.kube_supply_kg.fill(0.0);
-        for b in &self.blocks {
-            for (total, part) in self.kube_supply_kg.iter_mut().zip(&b.supply_kg) {
-                *total += part;
+        if let Some(replay) = self.replay.as_mut() {
+            replay.supply(&self.blocks, &mut self.kube_supply_kg);
+            self.started_households += replay.started(&self.blocks) * self.members as u64;
+        } else {
+            self.kube_supply_kg.fill(0.0);
+            for b in &self.blocks {
+                for (total, part) in self.kube_supply_kg.iter_mut().zip(&b.supply_kg) {
+                    *total += part;
+                }
+                self.started_households += b.started * self.members as u64;
             }
-            self.started_households += b.started * self.members as u64;
         }
 
         // 2. The market: self-sufficiency, price, deficit; the feed price.
@@ -292,9 +301,14 @@ impl KubeSide<'_> {
             .par_iter_mut()
             .for_each(|b| b.settle(&ctx, price, feed));
         let mut flows = [0.0; pw::NAMES.len()];
+        if let Some(replay) = &self.replay {
+            replay.flows(&self.blocks, &mut flows);
+        }
         for b in &self.blocks {
-            for (total, part) in flows.iter_mut().zip(&b.flows) {
-                *total += part;
+            if self.replay.is_none() {
+                for (total, part) in flows.iter_mut().zip(&b.flows) {
+                    *total += part;
+                }
             }
             let range = b.first..b.first + b.kubes.len();
             out.programme_rp[range.clone()].copy_from_slice(&b.kubes.programme_ema_rp);
@@ -322,7 +336,7 @@ struct HouseholdSide<'a> {
     bands: Bands<3>,
     bands_without: Bands<1>,
     /// Deterministic mode: `households` and `luck` hold one KUBE's members per class, the
-    /// pass runs those (see [`super::classes`]).
+    /// pass runs those (see [`super::classes`]), and the additions are per class.
     classes: Option<Classes>,
 }
 
@@ -331,17 +345,10 @@ impl HouseholdSide<'_> {
     /// then; fills in the household entries of the week's `flows`.
     fn week(&mut self, t: usize, additions: &Additions, started: u64, flows: &mut [f64]) {
         let w = self.world;
-        if let Some(classes) = self.classes.as_mut() {
-            classes.gather(&additions.programme_rp, &additions.cash_rp);
-        }
-        let (start_week, programme_rp, cash_rp) = match &self.classes {
-            Some(c) => (&c.start_week, &c.programme_rp, &c.cash_rp),
-            None => (
-                &self.start_week,
-                &additions.programme_rp,
-                &additions.cash_rp,
-            ),
-        };
+        let start_week = self
+            .classes
+            .as_ref()
+            .map_or(&self.start_week, |c| &c.start_week);
         let week_inputs = households::Week {
             t,
             income_index: self.path.income_index[t],
@@ -354,8 +361,8 @@ impl HouseholdSide<'_> {
             income_rho: w.stochastic.income_rho as f32,
             income_sigma: w.stochastic.income_sigma as f32,
             start_week,
-            programme_rp,
-            cash_rp,
+            programme_rp: &additions.programme_rp,
+            cash_rp: &additions.cash_rp,
             bands: &self.bands,
             bands_without: &self.bands_without,
         };
@@ -365,8 +372,9 @@ impl HouseholdSide<'_> {
         let (hh, members, n) = (&self.households, self.members, started as usize);
         let (counts, [p10, p50, p90], [p50_without]) = match self.classes.as_mut() {
             Some(c) => {
-                let with = c.quantiles(hh, true, members, t, [0.1, 0.5, 0.9]);
-                let without = c.quantiles(hh, false, members, t, [0.5]);
+                let programme = Some(additions.programme_rp.as_slice());
+                let with = c.quantiles(hh, programme, members, t, [0.1, 0.5, 0.9]);
+                let without = c.quantiles(hh, None, members, t, [0.5]);
                 (c.counts(hh, members, t), with, without)
             }
             // Started households are a prefix: start weeks never decrease with the KUBE
@@ -439,9 +447,12 @@ pub fn simulate_with(
     let (mut households, mut household_luck) = init_households(world, members, &layout, draws);
     let members = members as usize;
     let n_kubes = layout.keys.len();
-    let blocks = kube_pass::blocks(world, &layout, draws);
     let classes = (classes && draws.is_none() && n_kubes > 0)
         .then(|| Classes::of(&layout.kubes.region, &layout.kubes.start_week));
+    let (blocks, replay) = match &classes {
+        Some(c) => (c.blocks(world), Some(c.replay())),
+        None => (kube_pass::blocks(world, &layout, draws), None),
+    };
     // The full state stays aside, to be filled from the classes after the last week.
     let mut full = None;
     if let Some(c) = &classes {
@@ -458,6 +469,7 @@ pub fn simulate_with(
         path,
         draws,
         blocks,
+        replay,
         whole_hens: draws.is_some(),
         members,
         alpha,
@@ -485,8 +497,8 @@ pub fn simulate_with(
     };
     let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
     let mut additions = [0, 1].map(|_| Additions {
-        programme_rp: vec![0.0; n_kubes],
-        cash_rp: vec![0.0; n_kubes],
+        programme_rp: vec![0.0; n_pass_kubes],
+        cash_rp: vec![0.0; n_pass_kubes],
     });
 
     let mut next =
@@ -516,10 +528,11 @@ pub fn simulate_with(
         region_weekly,
         ..
     } = kube;
-    let (kubes, luck) = kube_pass::flatten(blocks);
+    let (mut kubes, luck) = kube_pass::flatten(blocks);
     if let (Some(c), Some(full)) = (&hh.classes, full.as_mut()) {
         c.expand(&hh.households, members, full);
         hh.households = std::mem::take(full);
+        kubes = c.expand_kubes(&kubes);
     }
     let totals = horizon_totals(
         world,

@@ -27,6 +27,21 @@ macro_rules! kube_arrays {
                 }
             }
 
+            /// Each KUBE repeated as often as `counts` says, in order.
+            pub fn repeat(&self, counts: &[usize]) -> $Name {
+                fn each<T: Clone>(v: &[T], counts: &[usize]) -> Vec<T> {
+                    v.iter()
+                        .zip(counts)
+                        .flat_map(|(x, &n)| std::iter::repeat_n(x.clone(), n))
+                        .collect()
+                }
+                $Name {
+                    region: each(&self.region, counts),
+                    start_week: each(&self.start_week, counts),
+                    $( $field: each(&self.$field, counts), )*
+                }
+            }
+
             /// Appends another state's KUBE after this one's.
             pub fn append(&mut self, mut other: $Name) {
                 self.region.append(&mut other.region);

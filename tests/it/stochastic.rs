@@ -161,8 +161,9 @@ fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placeme
     assert_ne!(lb.production_factor[5], lb.production_factor[8]);
 }
 
-/// Deterministic mode runs one KUBE per class of region and start week through the
-/// household pass (`sim::classes`); the run must be the one of every KUBE, bit for bit.
+/// Deterministic mode runs one KUBE per class of region and start week through the KUBE
+/// and household passes (`sim::classes`); the run must be the one of every KUBE, bit for
+/// bit, also when classes cross the KUBE passes' blocks of 1,024 ("blocks": 2,600 KUBE).
 #[test]
 fn deterministic_classes_give_the_bits_of_every_kube() {
     let s = scenario_in(
@@ -184,6 +185,11 @@ name = "at-once"
 strategy = "equal"
 regions = ["Papua", "Aceh"]
 kubes = 9
+[[placement]]
+name = "blocks"
+strategy = "explicit"
+allocation = { "Gorontalo" = 1500, "Maluku" = 800, "Papua" = 300 }
+rollout_weeks = 30
 "#,
     );
     let path = Path::new(&s.world);
@@ -210,6 +216,20 @@ kubes = 9
         assert_eq!(a.totals.weeks_to_graduation, b.totals.weeks_to_graduation);
         assert_eq!(a.totals.poor_at_entry, b.totals.poor_at_entry);
         assert_eq!(a.totals.all.graduated, b.totals.all.graduated);
+        // Every KUBE's state and ledger, and every total (Debug prints each f64 so that
+        // it reads back to the same bits).
+        assert_eq!(
+            format!("{:?}", a.kubes),
+            format!("{:?}", b.kubes),
+            "{}",
+            p.name
+        );
+        assert_eq!(
+            format!("{:?}", a.totals),
+            format!("{:?}", b.totals),
+            "{}",
+            p.name
+        );
         // Not trivial: households graduated by the end.
         assert!(
             b.program_weekly[[149, pw::GRADUATED_SHARE]] > 0.0,
