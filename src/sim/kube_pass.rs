@@ -158,6 +158,8 @@ impl Block {
                 let outlay =
                     flock::outlay(&p.flock, &p.kube, p.program.capex_rp_per_kube, c.food_index);
                 self.kubes.outlay_rp[k] = outlay;
+                let weeks_left = f64::from(c.world.weeks - self.kubes.start_week[k]);
+                self.kubes.outlay_per_week_rp[k] = outlay / weeks_left;
                 self.kubes.program_cost_rp[k] += outlay;
                 self.kubes.npv_program_cost_rp[k] += outlay * c.discount;
                 self.started += 1;
@@ -226,7 +228,12 @@ impl Block {
                             * luck.mortality_factor[k])
                             .min(1.0);
                         let mut alive = kube.hens
-                            - luck::binomial(kube.hens, death_rate, &mut luck.mortality_rng[k]);
+                            - luck::binomial_with(
+                                kube.hens,
+                                death_rate,
+                                &mut luck.mortality_rng[k],
+                                &mut luck.mortality_none[k],
+                            );
                         if self.severity[k] > 0.0 {
                             alive -=
                                 luck::binomial(alive, self.severity[k], &mut luck.severity_rng[k]);
@@ -300,8 +307,7 @@ impl Block {
         };
         kubes.npv_benefit_rp[k] += (payout - members * forgone) * c.discount;
         let programme = payout / members - forgone;
-        let weeks_left = f64::from(c.world.weeks - kubes.start_week[k]);
-        let cash = (kubes.outlay_rp[k] / weeks_left + mentoring) / members;
+        let cash = (kubes.outlay_per_week_rp[k] + mentoring) / members;
         kubes.programme_gain_rp[k] += programme;
         kubes.cash_gain_rp[k] += cash;
         kubes.programme_ema_rp[k] =

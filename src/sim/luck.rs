@@ -100,6 +100,23 @@ pub fn mean_one_lognormal(sigma: f64, rng: &mut Pcg64) -> f64 {
     (sigma * z - sigma * sigma / 2.0).exp()
 }
 
+/// `ln q` and `q^n = exp(n ln q)`, the chance of no event, of the last small-mean
+/// [`binomial_with`] draw of a stream.
+///
+/// A flock's weekly death rate changes only when its age crosses a step of the breed curve
+/// (the built-in curve has two), and its size only in weeks hens die: most weeks a KUBE
+/// asks for the logarithm it asked for the week before, and many weeks for the same power.
+/// Kept here, each is the same function of the same inputs, hence the same bits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoneChance {
+    /// Bits of `p` (after the flip to `p <= 0.5`); the default's 0 matches no draw.
+    p_bits: u64,
+    ln_q: f64,
+    /// 0 when `q_n` is not that of `n` and this `p`.
+    n: u64,
+    q_n: f64,
+}
+
 /// Whole hens that die out of `hens` when each dies with probability `p`: Binomial(n, p).
 ///
 /// Weekly deaths have small means (a few hens of hundreds), where inversion is exact and
@@ -108,6 +125,11 @@ pub fn mean_one_lognormal(sigma: f64, rng: &mut Pcg64) -> f64 {
 /// BTPE sampler. The rarer outcome is drawn (deaths or survivors), so the mean is
 /// `n min(p, q)`.
 pub fn binomial(hens: f64, p: f64, rng: &mut Pcg64) -> f64 {
+    binomial_with(hens, p, rng, &mut NoneChance::default())
+}
+
+/// [`binomial`], reusing the `q^n` of the stream's last draw when `n` and `p` are the same.
+pub fn binomial_with(hens: f64, p: f64, rng: &mut Pcg64, last: &mut NoneChance) -> f64 {
     let p = p.clamp(0.0, 1.0);
     // Whole numbers in stochastic mode; `as u64` saturates and maps NaN to 0.
     let n = hens.max(0.0) as u64;
@@ -119,7 +141,19 @@ pub fn binomial(hens: f64, p: f64, rng: &mut Pcg64) -> f64 {
     let x = if nf * p < 10.0 {
         let s = p / (1.0 - p);
         let a = (nf + 1.0) * s;
-        let mut r = (nf * (-p).ln_1p()).exp(); // q^n: at least e^-10.5 here, no underflow
+        if last.p_bits != p.to_bits() {
+            *last = NoneChance {
+                p_bits: p.to_bits(),
+                ln_q: (-p).ln_1p(),
+                n: 0,
+                q_n: 0.0,
+            };
+        }
+        if last.n != n {
+            last.n = n;
+            last.q_n = (nf * last.ln_q).exp(); // q^n: at least e^-10.5 here, no underflow
+        }
+        let mut r = last.q_n;
         let mut u: f64 = rng.random();
         let mut x = 0u64;
         // The probabilities add up to 1 but for rounding; x stops at n whatever u is left.
@@ -177,6 +211,8 @@ pub struct KubeLuck {
     pub outbreak_weeks_left: Vec<u32>,
     pub outbreak_rng: Vec<Pcg64>,
     pub mortality_rng: Vec<Pcg64>,
+    /// The mortality stream's last `q^n`.
+    pub mortality_none: Vec<NoneChance>,
     pub severity_rng: Vec<Pcg64>,
     /// Outbreaks so far.
     pub outbreaks: Vec<u32>,
@@ -191,6 +227,7 @@ impl KubeLuck {
             .append(&mut other.outbreak_weeks_left);
         self.outbreak_rng.append(&mut other.outbreak_rng);
         self.mortality_rng.append(&mut other.mortality_rng);
+        self.mortality_none.append(&mut other.mortality_none);
         self.severity_rng.append(&mut other.severity_rng);
         self.outbreaks.append(&mut other.outbreaks);
     }
@@ -225,6 +262,7 @@ impl KubeLuck {
             outbreak_weeks_left: vec![0; keys.len()],
             outbreak_rng: rngs(Kind::Outbreak),
             mortality_rng: rngs(Kind::Mortality),
+            mortality_none: vec![NoneChance::default(); keys.len()],
             severity_rng: rngs(Kind::OutbreakSeverity),
             outbreaks: vec![0; keys.len()],
         }
@@ -366,6 +404,30 @@ mod tests {
         assert_eq!(binomial(10.0, 1.0, &mut r), 10.0);
         assert_eq!(binomial(0.0, 0.5, &mut r), 0.0);
         assert_eq!(binomial(10.0, 0.0, &mut r), 0.0);
+    }
+
+    #[test]
+    fn binomial_with_the_last_none_chance_draws_the_same_bits() {
+        // A flock's weeks: sizes and rates that repeat, change, flip sides and go to BTPE.
+        let (mut a, mut b) = (rng(8), rng(8));
+        let mut last = NoneChance::default();
+        let mut hens = 600.0;
+        let mut reused = 0;
+        for week in 0..3000 {
+            let p = match week % 700 {
+                0..300 => 0.000971 * 1.3,
+                300..600 => 0.001336 * 1.3,
+                600..650 => 0.8,
+                _ => 0.05,
+            };
+            let before = last;
+            let x = binomial(hens, p, &mut a);
+            let y = binomial_with(hens, p, &mut b, &mut last);
+            assert_eq!(x.to_bits(), y.to_bits(), "week {week}");
+            reused += usize::from(before.n == last.n && before.p_bits == last.p_bits);
+            hens = if hens - x < 100.0 { 600.0 } else { hens - x };
+        }
+        assert!(reused > 1000, "{reused}");
     }
 
     #[test]

@@ -65,6 +65,8 @@ kube_arrays! {
         /// The programme's outlay at the KUBE's start (MODEL.md 4.5), paid out over the
         /// weeks left in the cash arm.
         outlay_rp: f64 = 0.0,
+        /// The outlay over the weeks from the start to the horizon, `outlay / (T - t_s)`.
+        outlay_per_week_rp: f64 = 0.0,
         /// What the member households read each week (MODEL.md 4.6): the moving averages
         /// of what the programme adds to a member's income (`payout / M - W`) and of what
         /// cash of the same cost adds (`cash_k / M`), both 0 before the KUBE starts.
