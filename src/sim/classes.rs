@@ -20,7 +20,7 @@
 //! same bytes (tested).
 
 use super::households::{self, Counts};
-use super::kube_pass::{BLOCK_KUBES, Block};
+use super::kube_pass::{BLOCK_KUBES, Block, add_part};
 use super::luck::HouseholdLuck;
 use super::rng::IncomeStreams;
 use super::state::{ARMS, Households, Kubes, WITHOUT};
@@ -87,7 +87,8 @@ impl Classes {
             .collect()
     }
 
-    /// The plan of the KUBE passes' sums over every KUBE.
+    /// The plan of the KUBE passes' sums over every KUBE: each class's KUBE cut at the
+    /// boundaries of the blocks of [`BLOCK_KUBES`].
     pub fn replay(&self) -> Replay {
         let n: usize = self.weight.iter().sum::<u64>() as usize;
         let mut runs = vec![Vec::new(); n.div_ceil(BLOCK_KUBES)];
@@ -262,10 +263,11 @@ pub struct Replay {
 
 impl Replay {
     /// The week's supply per region, kg, in `total` (zeroed first), from the classes'
-    /// blocks (`reps`, numbered by class) after their start of week. A KUBE that lays
-    /// nothing adds nothing, and adding 0 to a partial sum (never -0, as it starts at +0)
-    /// leaves it as it is, so every KUBE can add its class's value.
-    pub fn supply(&mut self, reps: &[Block], total: &mut [f64]) {
+    /// blocks (`reps`, numbered by class) after their start of week; returns the KUBE that
+    /// started this week. A KUBE that lays nothing adds nothing, and adding 0 to a partial
+    /// sum (never -0, as it starts at +0) leaves it as it is, so every KUBE can add its
+    /// class's value.
+    pub fn supply(&mut self, reps: &[Block], total: &mut [f64]) -> u64 {
         total.fill(0.0);
         self.part.resize(total.len(), 0.0);
         for runs in &self.runs {
@@ -278,10 +280,13 @@ impl Replay {
                     part[r] += kg;
                 }
             }
-            for (sum, p) in total.iter_mut().zip(part.iter()) {
-                *sum += p;
-            }
+            add_part(total, part);
         }
+        self.runs
+            .iter()
+            .flatten()
+            .map(|&(c, n)| reps[c].started * n as u64)
+            .sum()
     }
 
     /// The week's flows over every KUBE (added to `total`), from the classes' blocks
@@ -300,19 +305,8 @@ impl Replay {
                     }
                 }
             }
-            for (sum, p) in total.iter_mut().zip(part) {
-                *sum += p;
-            }
+            add_part(total, &part);
         }
-    }
-
-    /// KUBE that started this week, over every KUBE.
-    pub fn started(&self, reps: &[Block]) -> u64 {
-        self.runs
-            .iter()
-            .flatten()
-            .map(|&(c, n)| reps[c].started * n as u64)
-            .sum()
     }
 }
 

@@ -86,6 +86,13 @@ pub fn blocks(world: &World, layout: &Layout, draws: Option<&Draws>) -> Vec<Bloc
         .collect()
 }
 
+/// Adds a block's partial sums to the week's, entry by entry.
+pub fn add_part(total: &mut [f64], part: &[f64]) {
+    for (sum, p) in total.iter_mut().zip(part) {
+        *sum += p;
+    }
+}
+
 /// Joins the blocks back into one state, in KUBE order.
 pub fn flatten(blocks: Vec<Block>) -> (Kubes, Option<KubeLuck>) {
     let mut kubes = Kubes::default();

@@ -211,7 +211,7 @@ pub struct KubeLuck {
     pub outbreak_weeks_left: Vec<u32>,
     pub outbreak_rng: Vec<Pcg64>,
     pub mortality_rng: Vec<Pcg64>,
-    /// The mortality stream's last `q^n`.
+    /// The mortality stream's last `ln q` and `q^n`.
     pub mortality_none: Vec<NoneChance>,
     pub severity_rng: Vec<Pcg64>,
     /// Outbreaks so far.

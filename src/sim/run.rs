@@ -246,18 +246,17 @@ impl KubeSide<'_> {
             alpha: self.alpha,
         };
         self.blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
-        if let Some(replay) = self.replay.as_mut() {
-            replay.supply(&self.blocks, &mut self.kube_supply_kg);
-            self.started_households += replay.started(&self.blocks) * self.members as u64;
-        } else {
-            self.kube_supply_kg.fill(0.0);
-            for b in &self.blocks {
-                for (total, part) in self.kube_supply_kg.iter_mut().zip(&b.supply_kg) {
-                    *total += part;
+        let started = match self.replay.as_mut() {
+            Some(replay) => replay.supply(&self.blocks, &mut self.kube_supply_kg),
+            None => {
+                self.kube_supply_kg.fill(0.0);
+                for b in &self.blocks {
+                    kube_pass::add_part(&mut self.kube_supply_kg, &b.supply_kg);
                 }
-                self.started_households += b.started * self.members as u64;
+                self.blocks.iter().map(|b| b.started).sum()
             }
-        }
+        };
+        self.started_households += started * self.members as u64;
 
         // 2. The market: self-sufficiency, price, deficit; the feed price.
         let (egg_shock, feed_shock) = match draws {
@@ -301,15 +300,15 @@ impl KubeSide<'_> {
             .par_iter_mut()
             .for_each(|b| b.settle(&ctx, price, feed));
         let mut flows = [0.0; pw::NAMES.len()];
-        if let Some(replay) = &self.replay {
-            replay.flows(&self.blocks, &mut flows);
-        }
-        for b in &self.blocks {
-            if self.replay.is_none() {
-                for (total, part) in flows.iter_mut().zip(&b.flows) {
-                    *total += part;
+        match &self.replay {
+            Some(replay) => replay.flows(&self.blocks, &mut flows),
+            None => {
+                for b in &self.blocks {
+                    kube_pass::add_part(&mut flows, &b.flows);
                 }
             }
+        }
+        for b in &self.blocks {
             let range = b.first..b.first + b.kubes.len();
             out.programme_rp[range.clone()].copy_from_slice(&b.kubes.programme_ema_rp);
             out.cash_rp[range].copy_from_slice(&b.kubes.cash_ema_rp);
