@@ -9,9 +9,9 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
-use super::luck::{self, KubeLuck};
+use super::luck::{self, KubeLuck, KubeLuckView};
 use super::run::{Draws, Layout};
-use super::state::Kubes;
+use super::state::{Kubes, KubesView};
 use crate::data::CurvePoint;
 use crate::model::flock::{self, Status, WeekPrices};
 use crate::model::household;
@@ -115,7 +115,7 @@ fn stochastic_curve(
     curve: CurvePoint,
     c: &Context,
     design: &Design,
-    luck: &KubeLuck,
+    luck: &KubeLuckView,
     k: usize,
 ) -> CurvePoint {
     let mut lay = (curve.hen_day * design.flock.production_factor * luck.production_factor[k])
@@ -146,65 +146,11 @@ impl Block {
     /// Start of week (start, restock or close), outbreaks, and the eggs laid.
     pub fn begin(&mut self, c: &Context) {
         let p = c.design.expect("only placements have KUBE blocks");
-        let sp = &c.world.stochastic;
-        let week = c.t as u32;
-        self.supply_kg.fill(0.0);
-        self.started = 0;
-        for k in 0..self.kubes.len() {
-            let mut kube = self.kubes.get(k);
-            let start = flock::begin_week(
-                &mut kube,
-                week,
-                self.kubes.start_week[k],
-                &p.flock,
-                &p.kube,
-                c.food_index,
-                c.whole_hens,
-            );
-            if start.started {
-                let outlay =
-                    flock::outlay(&p.flock, &p.kube, p.program.capex_rp_per_kube, c.food_index);
-                self.kubes.outlay_rp[k] = outlay;
-                let weeks_left = f64::from(c.world.weeks - self.kubes.start_week[k]);
-                self.kubes.outlay_per_week_rp[k] = outlay / weeks_left;
-                self.kubes.program_cost_rp[k] += outlay;
-                self.kubes.npv_program_cost_rp[k] += outlay * c.discount;
-                self.started += 1;
-            }
-            self.kubes.total_restock_rp[k] += start.restock_cost_rp;
-            self.kubes.payout_rp[k] = start.closing_payout_rp;
-            let mut curve = p.breed.at(kube.age_weeks);
-            let mut production_factor = p.flock.production_factor;
-            if let (Some(luck), Some(d)) = (self.luck.as_mut(), c.draws) {
-                if start.restock_hens > 0.0 {
-                    luck.outbreak_weeks_left[k] = 0; // a new flock starts healthy
-                }
-                // One uniform every week, whatever the state: common random numbers.
-                let u: f64 = luck.outbreak_rng[k].random();
-                self.severity[k] = 0.0;
-                let wave = d.shocks.wave[[c.t, self.kubes.region[k].index()]];
-                let prob = if wave {
-                    sp.wave_outbreak_prob_week
-                } else {
-                    sp.outbreak_prob_week
-                };
-                if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
-                    luck.outbreaks[k] += 1;
-                    luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
-                    self.severity[k] = luck::outbreak_severity(
-                        sp.outbreak_mortality_mean,
-                        sp.outbreak_mortality_concentration,
-                        &mut luck.severity_rng[k],
-                    );
-                }
-                curve = stochastic_curve(curve, c, p, luck, k);
-                production_factor = 1.0;
-            }
-            if kube.status == Status::Active && kube.hens > 0.0 {
-                self.supply_kg[self.kubes.region[k].index()] +=
-                    flock::produce(kube.hens, curve, production_factor).egg_kg;
-            }
-            self.kubes.set(k, kube);
+        let mut w = self.walk();
+        w.supply_kg.fill(0.0);
+        *w.started = 0;
+        for k in 0..w.kubes.len() {
+            w.begin(k, c, p);
         }
     }
 
@@ -212,80 +158,201 @@ impl Block {
     /// the week adds to each started KUBE's members in the three arms (MODEL.md 4.6).
     pub fn settle(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
         let p = c.design.expect("only placements have KUBE blocks");
-        self.flows = [0.0; pw::NAMES.len()];
-        for k in 0..self.kubes.len() {
-            let mut kube = self.kubes.get(k);
-            let week_status = kube.status;
-            if kube.status == Status::Active {
-                let r = self.kubes.region[k].index();
-                let curve = p.breed.at(kube.age_weeks);
-                let (production, survivors) = match self.luck.as_mut() {
-                    None => (
-                        flock::produce(kube.hens, curve, p.flock.production_factor),
-                        flock::survivors(
-                            kube.hens,
-                            curve.weekly_mortality,
-                            p.flock.mortality_factor,
-                        ),
-                    ),
-                    Some(luck) => {
-                        let laying = stochastic_curve(curve, c, p, luck, k);
-                        let death_rate = (curve.weekly_mortality
-                            * p.flock.mortality_factor
-                            * luck.mortality_factor[k])
-                            .min(1.0);
-                        let mut alive = kube.hens
-                            - luck::binomial_with(
-                                kube.hens,
-                                death_rate,
-                                &mut luck.mortality_rng[k],
-                                &mut luck.mortality_none[k],
-                            );
-                        if self.severity[k] > 0.0 {
-                            alive -=
-                                luck::binomial(alive, self.severity[k], &mut luck.severity_rng[k]);
-                        }
-                        (flock::produce(kube.hens, laying, 1.0), alive)
-                    }
-                };
-                let prices = WeekPrices {
-                    egg_rp_per_kg: price_rp_per_kg[r],
-                    farmgate_share: c.world.market.farmgate_share,
-                    feed_rp_per_kg: feed_rp_per_kg[r],
-                    food_index: c.food_index,
-                };
-                self.flows[pw::ACTIVE_KUBES] += 1.0;
-                let settled = flock::settle(
-                    &mut kube,
-                    &production,
-                    survivors,
-                    &prices,
-                    &p.flock,
-                    &p.kube,
+        let mut w = self.walk();
+        *w.flows = [0.0; pw::NAMES.len()];
+        for k in 0..w.kubes.len() {
+            w.settle(k, c, p, price_rp_per_kg, feed_rp_per_kg);
+        }
+    }
+
+    /// [`Block::settle`] of week `c.t`, then [`Block::begin`] of week `next.t`, in one walk
+    /// over the block: each KUBE ends its week and starts the next while its state is in
+    /// the core's cache. The same as the two calls one after the other: each KUBE's draws
+    /// come in the same order, and each of the block's sums (the week's flows, the next
+    /// week's supply) receives the same additions in the same order.
+    pub fn settle_then_begin(
+        &mut self,
+        c: &Context,
+        next: &Context,
+        price_rp_per_kg: &[f64],
+        feed_rp_per_kg: &[f64],
+    ) {
+        let p = c.design.expect("only placements have KUBE blocks");
+        let mut w = self.walk();
+        *w.flows = [0.0; pw::NAMES.len()];
+        w.supply_kg.fill(0.0);
+        *w.started = 0;
+        for k in 0..w.kubes.len() {
+            w.settle(k, c, p, price_rp_per_kg, feed_rp_per_kg);
+            w.begin(k, next, p);
+        }
+    }
+
+    /// The block's state and sums borrowed for one walk over its KUBE.
+    fn walk(&mut self) -> Walk<'_> {
+        let n = self.kubes.len();
+        Walk {
+            kubes: self.kubes.view(),
+            luck: self.luck.as_mut().map(KubeLuck::view),
+            severity: &mut self.severity[..n],
+            supply_kg: &mut self.supply_kg,
+            flows: &mut self.flows,
+            started: &mut self.started,
+        }
+    }
+}
+
+/// A block borrowed as slices of one length (see [`KubesView`]), with its sums.
+struct Walk<'a> {
+    kubes: KubesView<'a>,
+    luck: Option<KubeLuckView<'a>>,
+    severity: &'a mut [f64],
+    supply_kg: &'a mut [f64],
+    flows: &'a mut [f64; pw::NAMES.len()],
+    started: &'a mut u64,
+}
+
+impl Walk<'_> {
+    /// KUBE k's start of week.
+    #[inline(always)]
+    fn begin(&mut self, k: usize, c: &Context, p: &Design) {
+        let sp = &c.world.stochastic;
+        let week = c.t as u32;
+        let kubes = &mut self.kubes;
+        let mut kube = kubes.get(k);
+        let start = flock::begin_week(
+            &mut kube,
+            week,
+            kubes.start_week[k],
+            &p.flock,
+            &p.kube,
+            c.food_index,
+            c.whole_hens,
+        );
+        if start.started {
+            let outlay =
+                flock::outlay(&p.flock, &p.kube, p.program.capex_rp_per_kube, c.food_index);
+            kubes.outlay_rp[k] = outlay;
+            let weeks_left = f64::from(c.world.weeks - kubes.start_week[k]);
+            kubes.outlay_per_week_rp[k] = outlay / weeks_left;
+            kubes.program_cost_rp[k] += outlay;
+            kubes.npv_program_cost_rp[k] += outlay * c.discount;
+            *self.started += 1;
+        }
+        kubes.total_restock_rp[k] += start.restock_cost_rp;
+        kubes.payout_rp[k] = start.closing_payout_rp;
+        let mut curve = p.breed.at(kube.age_weeks);
+        let mut production_factor = p.flock.production_factor;
+        if let (Some(luck), Some(d)) = (self.luck.as_mut(), c.draws) {
+            if start.restock_hens > 0.0 {
+                luck.outbreak_weeks_left[k] = 0; // a new flock starts healthy
+            }
+            // One uniform every week, whatever the state: common random numbers.
+            let u: f64 = luck.outbreak_rng[k].random();
+            self.severity[k] = 0.0;
+            let wave = d.shocks.wave[[c.t, kubes.region[k].index()]];
+            let prob = if wave {
+                sp.wave_outbreak_prob_week
+            } else {
+                sp.outbreak_prob_week
+            };
+            if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
+                luck.outbreaks[k] += 1;
+                luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
+                self.severity[k] = luck::outbreak_severity(
+                    sp.outbreak_mortality_mean,
+                    sp.outbreak_mortality_concentration,
+                    &mut luck.severity_rng[k],
                 );
-                self.flows[pw::EGGS_KG] += production.egg_kg;
-                self.flows[pw::REVENUE_RP] += settled.revenue_rp;
-                self.flows[pw::COST_RP] += settled.cost_rp;
-                self.kubes.payout_rp[k] += settled.payout_rp;
-                self.kubes.total_net_rp[k] += settled.net_rp;
-                self.kubes.total_flock_sales_rp[k] += settled.flock_sales_rp;
-                self.kubes.total_written_off_rp[k] += settled.written_off_rp;
-                self.kubes.set(k, kube);
             }
-            if let Some(luck) = self.luck.as_mut() {
-                luck.outbreak_weeks_left[k] = luck.outbreak_weeks_left[k].saturating_sub(1);
-            }
-            if self.kubes.start_week[k] <= c.t as u32 {
-                self.account(k, c, p, week_status);
-            }
-            self.flows[pw::PAYOUT_RP] += self.kubes.payout_rp[k];
-            self.flows[pw::HENS] += kube.hens;
-            self.flows[pw::CASH_RP] += kube.cash_rp;
-            match kube.status {
-                Status::Failed => self.flows[pw::FAILED_KUBES] += 1.0,
-                Status::Closed => self.flows[pw::CLOSED_KUBES] += 1.0,
-                _ => {}
-            }
+            curve = stochastic_curve(curve, c, p, luck, k);
+            production_factor = 1.0;
+        }
+        if kube.status == Status::Active && kube.hens > 0.0 {
+            self.supply_kg[kubes.region[k].index()] +=
+                flock::produce(kube.hens, curve, production_factor).egg_kg;
+        }
+        kubes.set(k, kube);
+    }
+
+    /// KUBE k's sales, costs, deaths, culling, payouts and failure, its week in the
+    /// programme's books, and its entries in the week's flows.
+    #[inline(always)]
+    fn settle(
+        &mut self,
+        k: usize,
+        c: &Context,
+        p: &Design,
+        price_rp_per_kg: &[f64],
+        feed_rp_per_kg: &[f64],
+    ) {
+        let mut kube = self.kubes.get(k);
+        let week_status = kube.status;
+        if kube.status == Status::Active {
+            let kubes = &mut self.kubes;
+            let r = kubes.region[k].index();
+            let curve = p.breed.at(kube.age_weeks);
+            let (production, survivors) = match self.luck.as_mut() {
+                None => (
+                    flock::produce(kube.hens, curve, p.flock.production_factor),
+                    flock::survivors(kube.hens, curve.weekly_mortality, p.flock.mortality_factor),
+                ),
+                Some(luck) => {
+                    let laying = stochastic_curve(curve, c, p, luck, k);
+                    let death_rate = (curve.weekly_mortality
+                        * p.flock.mortality_factor
+                        * luck.mortality_factor[k])
+                        .min(1.0);
+                    let mut alive = kube.hens
+                        - luck::binomial_with(
+                            kube.hens,
+                            death_rate,
+                            &mut luck.mortality_rng[k],
+                            &mut luck.mortality_none[k],
+                        );
+                    if self.severity[k] > 0.0 {
+                        alive -= luck::binomial(alive, self.severity[k], &mut luck.severity_rng[k]);
+                    }
+                    (flock::produce(kube.hens, laying, 1.0), alive)
+                }
+            };
+            let prices = WeekPrices {
+                egg_rp_per_kg: price_rp_per_kg[r],
+                farmgate_share: c.world.market.farmgate_share,
+                feed_rp_per_kg: feed_rp_per_kg[r],
+                food_index: c.food_index,
+            };
+            self.flows[pw::ACTIVE_KUBES] += 1.0;
+            let settled = flock::settle(
+                &mut kube,
+                &production,
+                survivors,
+                &prices,
+                &p.flock,
+                &p.kube,
+            );
+            self.flows[pw::EGGS_KG] += production.egg_kg;
+            self.flows[pw::REVENUE_RP] += settled.revenue_rp;
+            self.flows[pw::COST_RP] += settled.cost_rp;
+            kubes.payout_rp[k] += settled.payout_rp;
+            kubes.total_net_rp[k] += settled.net_rp;
+            kubes.total_flock_sales_rp[k] += settled.flock_sales_rp;
+            kubes.total_written_off_rp[k] += settled.written_off_rp;
+            kubes.set(k, kube);
+        }
+        if let Some(luck) = self.luck.as_mut() {
+            luck.outbreak_weeks_left[k] = luck.outbreak_weeks_left[k].saturating_sub(1);
+        }
+        if self.kubes.start_week[k] <= c.t as u32 {
+            self.account(k, c, p, week_status);
+        }
+        self.flows[pw::PAYOUT_RP] += self.kubes.payout_rp[k];
+        self.flows[pw::HENS] += kube.hens;
+        self.flows[pw::CASH_RP] += kube.cash_rp;
+        match kube.status {
+            Status::Failed => self.flows[pw::FAILED_KUBES] += 1.0,
+            Status::Closed => self.flows[pw::CLOSED_KUBES] += 1.0,
+            _ => {}
         }
     }
 
@@ -295,6 +362,7 @@ impl Block {
     /// without the programme: `payout / M - W(t)` (programme arm) and
     /// `(outlay / (T - t_s) + mentoring) / M` (cash arm), both from 0 the week before the
     /// start, as `S(start - 1)` is the same in every arm.
+    #[inline(always)]
     fn account(&mut self, k: usize, c: &Context, p: &Design, week_status: Status) {
         let kubes = &mut self.kubes;
         let members = f64::from(p.kube.members);

@@ -218,7 +218,35 @@ pub struct KubeLuck {
     pub outbreaks: Vec<u32>,
 }
 
+/// A [`KubeLuck`] borrowed as slices of one length, for a loop over its KUBE (see
+/// [`super::state::KubesView`]).
+pub struct KubeLuckView<'a> {
+    pub production_factor: &'a [f64],
+    pub mortality_factor: &'a [f64],
+    pub outbreak_weeks_left: &'a mut [u32],
+    pub outbreak_rng: &'a mut [Pcg64],
+    pub mortality_rng: &'a mut [Pcg64],
+    pub mortality_none: &'a mut [NoneChance],
+    pub severity_rng: &'a mut [Pcg64],
+    pub outbreaks: &'a mut [u32],
+}
+
 impl KubeLuck {
+    /// Every field as a slice of the same length.
+    pub fn view(&mut self) -> KubeLuckView<'_> {
+        let n = self.production_factor.len();
+        KubeLuckView {
+            production_factor: &self.production_factor[..n],
+            mortality_factor: &self.mortality_factor[..n],
+            outbreak_weeks_left: &mut self.outbreak_weeks_left[..n],
+            outbreak_rng: &mut self.outbreak_rng[..n],
+            mortality_rng: &mut self.mortality_rng[..n],
+            mortality_none: &mut self.mortality_none[..n],
+            severity_rng: &mut self.severity_rng[..n],
+            outbreaks: &mut self.outbreaks[..n],
+        }
+    }
+
     /// Appends another block's KUBE after this one's.
     pub fn append(&mut self, mut other: KubeLuck) {
         self.production_factor.append(&mut other.production_factor);

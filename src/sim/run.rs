@@ -225,27 +225,34 @@ struct Additions {
     cash_rp: Vec<f64>,
 }
 
-impl KubeSide<'_> {
-    /// Week t's KUBE passes and market; writes each KUBE's additions to the households'
-    /// incomes to `out` and returns the week's flows and the households started by then.
-    fn week(&mut self, t: usize, out: &mut Additions) -> ([f64; pw::NAMES.len()], u64) {
+impl<'a> KubeSide<'a> {
+    /// What KUBE of week t depend on.
+    fn context(&self, t: usize) -> kube_pass::Context<'a> {
         let (world, path) = (self.world, self.path);
-        let draws = self.draws;
-
-        // 1. Start of week, outbreaks, and eggs laid: K_r(t), block by block in parallel,
-        // summed in block order.
-        let ctx = kube_pass::Context {
+        kube_pass::Context {
             world,
             design: self.design,
             t,
             food_index: path.food_index[t],
             whole_hens: self.whole_hens,
-            draws,
+            draws: self.draws,
             discount: path.discount[t],
             forgone_rp: world.household.forgone_rp_per_member_week * path.income_index[t],
             alpha: self.alpha,
-        };
+        }
+    }
+
+    /// Week 0's start of week and eggs; every later week's start runs in the week before's
+    /// settlement ([`kube_pass::Block::settle_then_begin`]).
+    fn first_week(&mut self) {
+        let ctx = self.context(0);
         self.blocks.par_iter_mut().for_each(|b| b.begin(&ctx));
+        self.add_supply();
+    }
+
+    /// Sums the blocks' eggs laid this week, K_r(t), in block order, and counts the
+    /// households of KUBE started this week.
+    fn add_supply(&mut self) {
         let started = match self.replay.as_mut() {
             Some(replay) => replay.supply(&self.blocks, &mut self.kube_supply_kg),
             None => {
@@ -257,8 +264,18 @@ impl KubeSide<'_> {
             }
         };
         self.started_households += started * self.members as u64;
+    }
 
-        // 2. The market: self-sufficiency, price, deficit; the feed price.
+    /// Week t's market and settlement, its start of week (with its eggs) having run: writes
+    /// each KUBE's additions to the households' incomes to `out` and returns the week's
+    /// flows and the households started by then. Week t + 1's start of week runs in the
+    /// same walk over the blocks.
+    fn week(&mut self, t: usize, out: &mut Additions) -> ([f64; pw::NAMES.len()], u64) {
+        let (world, path) = (self.world, self.path);
+        let draws = self.draws;
+        let started_households = self.started_households;
+
+        // 1. The market: self-sufficiency, price, deficit; the feed price.
         let (egg_shock, feed_shock) = match draws {
             Some(d) => (d.shocks.egg_price_factor[t], d.shocks.feed_price_factor[t]),
             None => (1.0, 1.0),
@@ -293,12 +310,16 @@ impl KubeSide<'_> {
             row[rw::PRICE_RP_PER_KG] = price;
         }
 
-        // 3. Sales, costs, deaths, culling, payouts, block by block in parallel; then what
-        // each started KUBE adds to its members' incomes.
+        // 2. Sales, costs, deaths, culling, payouts, block by block in parallel, and what
+        // each started KUBE adds to its members' incomes; then, in the same walk, the start
+        // of week t + 1, its outbreaks and its eggs.
+        let ctx = self.context(t);
+        let next = (t + 1 < world.weeks as usize).then(|| self.context(t + 1));
         let (price, feed) = (&self.price_rp_per_kg, &self.feed_rp_per_kg);
-        self.blocks
-            .par_iter_mut()
-            .for_each(|b| b.settle(&ctx, price, feed));
+        self.blocks.par_iter_mut().for_each(|b| match &next {
+            Some(next) => b.settle_then_begin(&ctx, next, price, feed),
+            None => b.settle(&ctx, price, feed),
+        });
         let mut flows = [0.0; pw::NAMES.len()];
         match &self.replay {
             Some(replay) => replay.flows(&self.blocks, &mut flows),
@@ -313,7 +334,10 @@ impl KubeSide<'_> {
             out.programme_rp[range.clone()].copy_from_slice(&b.kubes.programme_ema_rp);
             out.cash_rp[range].copy_from_slice(&b.kubes.cash_ema_rp);
         }
-        (flows, self.started_households)
+        if next.is_some() {
+            self.add_supply();
+        }
+        (flows, started_households)
     }
 }
 
@@ -500,8 +524,10 @@ pub fn simulate_with(
         cash_rp: vec![0.0; n_pass_kubes],
     });
 
-    let mut next =
-        (weeks > 0 && !super::cancel::requested()).then(|| kube.week(0, &mut additions[0]));
+    let mut next = (weeks > 0 && !super::cancel::requested()).then(|| {
+        kube.first_week();
+        kube.week(0, &mut additions[0])
+    });
     for t in 0..weeks {
         // After a stop request the run is abandoned; what it holds is never written.
         let Some((mut flows, started)) = next.take().filter(|_| !super::cancel::requested()) else {

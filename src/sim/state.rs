@@ -6,7 +6,7 @@ use crate::model::flock::{Kube, Status};
 /// Declares a struct-of-arrays of KUBE state: one vector per field, all of one length,
 /// created with every entry at its initial value and appendable block after block.
 macro_rules! kube_arrays {
-    ($(#[$meta:meta])* pub struct $Name:ident {
+    ($(#[$meta:meta])* pub struct $Name:ident / $View:ident {
         $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $init:expr ),* $(,)?
     }) => {
         $(#[$meta])*
@@ -48,13 +48,63 @@ macro_rules! kube_arrays {
                 self.start_week.append(&mut other.start_week);
                 $( self.$field.append(&mut other.$field); )*
             }
+
+            /// Every field as a slice of the same length, for a loop over the KUBE.
+            pub fn view(&mut self) -> $View<'_> {
+                let n = self.region.len();
+                $View {
+                    region: &self.region[..n],
+                    start_week: &self.start_week[..n],
+                    $( $field: &mut self.$field[..n], )*
+                }
+            }
+        }
+
+        /// The state borrowed as slices cut to one length. Held in locals, their addresses
+        /// and that length stay in registers through a loop, and an index checked against
+        /// the length is checked for every field; behind `&mut self`, a struct of vectors
+        /// has each vector's address and length reloaded and checked at every access.
+        pub struct $View<'a> {
+            pub region: &'a [RegionId],
+            pub start_week: &'a [u32],
+            $( pub $field: &'a mut [$ty], )*
+        }
+
+        impl $View<'_> {
+            pub fn len(&self) -> usize {
+                self.region.len()
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.region.is_empty()
+            }
+
+            #[inline(always)]
+            pub fn get(&self, k: usize) -> Kube {
+                Kube {
+                    status: self.status[k],
+                    hens: self.hens[k],
+                    age_weeks: self.age_weeks[k],
+                    cash_rp: self.cash_rp[k],
+                    rest_weeks_left: self.rest_weeks_left[k],
+                }
+            }
+
+            #[inline(always)]
+            pub fn set(&mut self, k: usize, kube: Kube) {
+                self.status[k] = kube.status;
+                self.hens[k] = kube.hens;
+                self.age_weeks[k] = kube.age_weeks;
+                self.cash_rp[k] = kube.cash_rp;
+                self.rest_weeks_left[k] = kube.rest_weeks_left;
+            }
         }
     };
 }
 
 kube_arrays! {
     /// Every KUBE of one placement: one vector per field, indexed by KUBE number.
-    pub struct Kubes {
+    pub struct Kubes / KubesView {
         status: Status = Status::Pending,
         hens: f64 = 0.0,
         age_weeks: u32 = 0,
@@ -99,26 +149,6 @@ impl Kubes {
 
     pub fn is_empty(&self) -> bool {
         self.region.is_empty()
-    }
-
-    #[inline]
-    pub fn get(&self, k: usize) -> Kube {
-        Kube {
-            status: self.status[k],
-            hens: self.hens[k],
-            age_weeks: self.age_weeks[k],
-            cash_rp: self.cash_rp[k],
-            rest_weeks_left: self.rest_weeks_left[k],
-        }
-    }
-
-    #[inline]
-    pub fn set(&mut self, k: usize, kube: Kube) {
-        self.status[k] = kube.status;
-        self.hens[k] = kube.hens;
-        self.age_weeks[k] = kube.age_weeks;
-        self.cash_rp[k] = kube.cash_rp;
-        self.rest_weeks_left[k] = kube.rest_weeks_left;
     }
 }
 

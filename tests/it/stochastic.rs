@@ -238,3 +238,97 @@ rollout_weeks = 30
         );
     }
 }
+
+/// The KUBE side walks each block once a week, week t's settlement and week t + 1's start
+/// together (`Block::settle_then_begin`); that must be the two passes one after the other,
+/// bit for bit: every KUBE's state, books and streams, each week's flows and supply. With
+/// outbreaks, waves, culls, restocks, closures and failures frequent enough to happen
+/// here, over 2,100 KUBE (three blocks).
+#[test]
+fn one_walk_per_week_gives_the_bits_of_separate_passes() {
+    use telur::sim::kube_pass::{self, Context};
+    use telur::sim::run;
+    let s = scenario_in(
+        "hand",
+        r#"
+name = "walk"
+mode = "stochastic"
+weeks = 200
+seed = 99
+[flock]
+cull_age_weeks = 40
+[stochastic]
+outbreak_prob_week = 0.02
+wave_prob_week = 0.05
+[[placement]]
+name = "walk"
+strategy = "explicit"
+allocation = { "Gorontalo" = 1200, "Papua" = 900 }
+rollout_weeks = 30
+"#,
+    );
+    let path = Path::new(&s.world);
+    let shocks = Shocks::draw(&s.world, s.ensemble.seed, 0);
+    let draws = Draws {
+        seed: s.ensemble.seed,
+        replicate: 0,
+        shocks: &shocks,
+    };
+    let placement = &s.placements[0];
+    let layout = run::place(&s.world, Some(placement));
+    let ctx = |t: usize| Context {
+        world: &s.world,
+        design: Some(&placement.design),
+        t,
+        food_index: path.food_index[t],
+        whole_hens: true,
+        draws: Some(&draws),
+        discount: path.discount[t],
+        forgone_rp: 8_000.0,
+        alpha: 0.4,
+    };
+    let mut apart = kube_pass::blocks(&s.world, &layout, Some(&draws));
+    let mut walked = kube_pass::blocks(&s.world, &layout, Some(&draws));
+    assert_eq!(walked.len(), 3);
+    for b in &mut walked {
+        b.begin(&ctx(0));
+    }
+    let n_regions = s.world.regions.len();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let weeks = 200;
+    for t in 0..weeks {
+        // Prices that move, so payouts and failures vary from week to week.
+        let price: Vec<f64> = (0..n_regions)
+            .map(|r| 21_000.0 + 9_000.0 * ((t * 7 + r) % 11) as f64 / 10.0)
+            .collect();
+        let feed = vec![5_800.0; n_regions];
+        for (a, w) in apart.iter_mut().zip(&mut walked) {
+            a.begin(&ctx(t));
+            assert_eq!(bits(&a.supply_kg), bits(&w.supply_kg), "week {t}: supply");
+            assert_eq!(a.started, w.started, "week {t}");
+            a.settle(&ctx(t), &price, &feed);
+            if t + 1 < weeks {
+                w.settle_then_begin(&ctx(t), &ctx(t + 1), &price, &feed);
+            } else {
+                w.settle(&ctx(t), &price, &feed);
+            }
+            assert_eq!(bits(&a.flows), bits(&w.flows), "week {t}: flows");
+        }
+    }
+    let (kubes, luck) = kube_pass::flatten(apart);
+    let (kubes_walked, luck_walked) = kube_pass::flatten(walked);
+    // Every path was taken: outbreaks, culls and restocks, and some KUBE closed or failed.
+    let luck = luck.expect("stochastic");
+    assert!(luck.outbreaks.iter().sum::<u32>() > 100);
+    assert!(kubes.total_restock_rp.iter().filter(|&&r| r > 0.0).count() > 100);
+    assert!(
+        kubes.status.iter().any(|s| matches!(
+            s,
+            telur::model::flock::Status::Closed | telur::model::flock::Status::Failed
+        )),
+        "{:?}",
+        kubes.status
+    );
+    assert_eq!(format!("{kubes:?}"), format!("{kubes_walked:?}"));
+    assert_eq!(format!("{luck:?}"), format!("{:?}", luck_walked.unwrap()));
+}
