@@ -9,7 +9,7 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
-use super::luck::{self, KubeLuck, KubeLuckView};
+use super::luck::{self, KubeLuck};
 use super::run::{Draws, Layout};
 use super::state::{Kubes, KubesView};
 use crate::data::CurvePoint;
@@ -51,7 +51,7 @@ pub struct Block {
     /// Number of the block's first KUBE.
     pub first: usize,
     pub kubes: Kubes,
-    pub luck: Option<KubeLuck>,
+    pub luck: Option<Vec<KubeLuck>>,
     /// This week's outbreak severity per KUBE (0: no outbreak).
     severity: Vec<f64>,
     /// This week's eggs per region from this block, kg.
@@ -94,14 +94,14 @@ pub fn add_part(total: &mut [f64], part: &[f64]) {
 }
 
 /// Joins the blocks back into one state, in KUBE order.
-pub fn flatten(blocks: Vec<Block>) -> (Kubes, Option<KubeLuck>) {
+pub fn flatten(blocks: Vec<Block>) -> (Kubes, Option<Vec<KubeLuck>>) {
     let mut kubes = Kubes::default();
-    let mut luck: Option<KubeLuck> = None;
+    let mut luck: Option<Vec<KubeLuck>> = None;
     for b in blocks {
         kubes.append(b.kubes);
         if let Some(l) = b.luck {
             match luck.as_mut() {
-                Some(all) => all.append(l),
+                Some(all) => all.extend(l),
                 None => luck = Some(l),
             }
         }
@@ -115,12 +115,11 @@ fn stochastic_curve(
     curve: CurvePoint,
     c: &Context,
     design: &Design,
-    luck: &KubeLuckView,
-    k: usize,
+    luck: &KubeLuck,
 ) -> CurvePoint {
-    let mut lay = (curve.hen_day * design.flock.production_factor * luck.production_factor[k])
-        .min(MAX_LAY_RATE);
-    if luck.outbreak_weeks_left[k] > 0 {
+    let mut lay =
+        (curve.hen_day * design.flock.production_factor * luck.production_factor).min(MAX_LAY_RATE);
+    if luck.outbreak_weeks_left > 0 {
         lay *= 1.0 - c.world.stochastic.outbreak_production_drop;
     }
     CurvePoint {
@@ -131,7 +130,7 @@ fn stochastic_curve(
 
 impl Block {
     /// A block of these KUBE, the first numbered `first`, in a world of `regions` regions.
-    pub fn new(first: usize, kubes: Kubes, luck: Option<KubeLuck>, regions: usize) -> Block {
+    pub fn new(first: usize, kubes: Kubes, luck: Option<Vec<KubeLuck>>, regions: usize) -> Block {
         Block {
             first,
             severity: vec![0.0; kubes.len()],
@@ -193,7 +192,7 @@ impl Block {
         let n = self.kubes.len();
         Walk {
             kubes: self.kubes.view(),
-            luck: self.luck.as_mut().map(KubeLuck::view),
+            luck: self.luck.as_mut().map(|l| &mut l[..n]),
             severity: &mut self.severity[..n],
             supply_kg: &mut self.supply_kg,
             flows: &mut self.flows,
@@ -205,7 +204,7 @@ impl Block {
 /// A block borrowed as slices of one length (see [`KubesView`]), with its sums.
 struct Walk<'a> {
     kubes: KubesView<'a>,
-    luck: Option<KubeLuckView<'a>>,
+    luck: Option<&'a mut [KubeLuck]>,
     severity: &'a mut [f64],
     supply_kg: &'a mut [f64],
     flows: &'a mut [f64; pw::NAMES.len()],
@@ -244,11 +243,12 @@ impl Walk<'_> {
         let mut curve = p.breed.at(kube.age_weeks);
         let mut production_factor = p.flock.production_factor;
         if let (Some(luck), Some(d)) = (self.luck.as_mut(), c.draws) {
+            let luck = &mut luck[k];
             if start.restock_hens > 0.0 {
-                luck.outbreak_weeks_left[k] = 0; // a new flock starts healthy
+                luck.outbreak_weeks_left = 0; // a new flock starts healthy
             }
             // One uniform every week, whatever the state: common random numbers.
-            let u: f64 = luck.outbreak_rng[k].random();
+            let u: f64 = luck.outbreak_rng.random();
             self.severity[k] = 0.0;
             let wave = d.shocks.wave[[c.t, kubes.region[k].index()]];
             let prob = if wave {
@@ -256,16 +256,16 @@ impl Walk<'_> {
             } else {
                 sp.outbreak_prob_week
             };
-            if kube.status == Status::Active && luck.outbreak_weeks_left[k] == 0 && u < prob {
-                luck.outbreaks[k] += 1;
-                luck.outbreak_weeks_left[k] = sp.outbreak_weeks;
+            if kube.status == Status::Active && luck.outbreak_weeks_left == 0 && u < prob {
+                luck.outbreaks += 1;
+                luck.outbreak_weeks_left = sp.outbreak_weeks;
                 self.severity[k] = luck::outbreak_severity(
                     sp.outbreak_mortality_mean,
                     sp.outbreak_mortality_concentration,
-                    &mut luck.severity_rng[k],
+                    &mut luck.severity_rng,
                 );
             }
-            curve = stochastic_curve(curve, c, p, luck, k);
+            curve = stochastic_curve(curve, c, p, luck);
             production_factor = 1.0;
         }
         if kube.status == Status::Active && kube.hens > 0.0 {
@@ -298,20 +298,20 @@ impl Walk<'_> {
                     flock::survivors(kube.hens, curve.weekly_mortality, p.flock.mortality_factor),
                 ),
                 Some(luck) => {
-                    let laying = stochastic_curve(curve, c, p, luck, k);
-                    let death_rate = (curve.weekly_mortality
-                        * p.flock.mortality_factor
-                        * luck.mortality_factor[k])
-                        .min(1.0);
+                    let luck = &mut luck[k];
+                    let laying = stochastic_curve(curve, c, p, luck);
+                    let death_rate =
+                        (curve.weekly_mortality * p.flock.mortality_factor * luck.mortality_factor)
+                            .min(1.0);
                     let mut alive = kube.hens
                         - luck::binomial_with(
                             kube.hens,
                             death_rate,
-                            &mut luck.mortality_rng[k],
-                            &mut luck.mortality_none[k],
+                            &mut luck.mortality_rng,
+                            &mut luck.mortality_none,
                         );
                     if self.severity[k] > 0.0 {
-                        alive -= luck::binomial(alive, self.severity[k], &mut luck.severity_rng[k]);
+                        alive -= luck::binomial(alive, self.severity[k], &mut luck.severity_rng);
                     }
                     (flock::produce(kube.hens, laying, 1.0), alive)
                 }
@@ -341,7 +341,7 @@ impl Walk<'_> {
             kubes.set(k, kube);
         }
         if let Some(luck) = self.luck.as_mut() {
-            luck.outbreak_weeks_left[k] = luck.outbreak_weeks_left[k].saturating_sub(1);
+            luck[k].outbreak_weeks_left = luck[k].outbreak_weeks_left.saturating_sub(1);
         }
         if self.kubes.start_week[k] <= c.t as u32 {
             self.account(k, c, p, week_status);

@@ -94,7 +94,7 @@ pub struct Run {
     /// KUBE state after the last week, with each KUBE's ledger.
     pub kubes: Kubes,
     /// Per-KUBE stochastic state after the last week (stochastic mode).
-    pub luck: Option<KubeLuck>,
+    pub luck: Option<Vec<KubeLuck>>,
     /// Household state after the last week.
     pub households: Households,
 }
@@ -567,7 +567,7 @@ pub fn simulate_with(
         &kubes,
         &hh.households,
         hh.poor_at_entry,
-        luck.as_ref(),
+        luck.as_deref(),
     );
     Run {
         region_weekly,
@@ -590,7 +590,7 @@ fn horizon_totals(
     kubes: &Kubes,
     households: &Households,
     poor_at_entry: u64,
-    luck: Option<&KubeLuck>,
+    luck: Option<&[KubeLuck]>,
 ) -> Totals {
     let horizon = world.weeks;
     let members = design.map_or(1, |d| d.kube.members);
@@ -658,6 +658,6 @@ fn horizon_totals(
             tally.cash_gain_pc_month_rp += kubes.cash_gain_rp[k] * per_person * 52.0 / 12.0;
         }
     }
-    totals.outbreaks = luck.map_or(0, |l| l.outbreaks.iter().map(|&n| u64::from(n)).sum());
+    totals.outbreaks = luck.map_or(0, |l| l.iter().map(|k| u64::from(k.outbreaks)).sum());
     totals
 }
