@@ -47,14 +47,33 @@ pub fn streak(above: bool, weeks_before: u16) -> u16 {
 }
 
 /// A household graduates the first week its streak reaches `graduation_weeks`, once.
+///
+/// Both in `u16` (see [`graduation_weeks_u16`]): the household pass compares them in SIMD
+/// lanes, where widening every streak to `u32` first cost more than the comparison.
 #[inline(always)]
-pub fn graduates_now(graduated_before: bool, streak: u16, graduation_weeks: u32) -> bool {
-    !graduated_before && u32::from(streak) >= graduation_weeks
+pub fn graduates_now(graduated_before: bool, streak: u16, graduation_weeks: u16) -> bool {
+    !graduated_before && streak >= graduation_weeks
+}
+
+/// `graduation_weeks` for [`graduates_now`]: streaks stop at the horizon (at most 5,200
+/// weeks), so a number of weeks beyond `u16` is one no streak reaches, as `u16::MAX` is.
+pub fn graduation_weeks_u16(graduation_weeks: u32) -> u16 {
+    u16::try_from(graduation_weeks).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_graduation_period_beyond_u16_is_one_no_streak_reaches() {
+        assert_eq!(graduation_weeks_u16(26), 26);
+        assert!(graduates_now(false, 26, graduation_weeks_u16(26)));
+        assert!(!graduates_now(false, 25, graduation_weeks_u16(26)));
+        assert!(!graduates_now(true, 26, graduation_weeks_u16(26)));
+        // The longest streak a horizon allows does not reach 70,000 weeks.
+        assert!(!graduates_now(false, 5_200, graduation_weeks_u16(70_000)));
+    }
 
     #[test]
     fn median_member_of_an_odd_group_sits_at_the_mean_log() {

@@ -37,7 +37,7 @@ pub struct Week<'a> {
     pub line_index: f64,
     pub threshold: f64,
     pub alpha: f64,
-    pub graduation_weeks: u32,
+    pub graduation_weeks: u16,
     pub members: usize,
     /// Draw income shocks (stochastic mode).
     pub stochastic: bool,

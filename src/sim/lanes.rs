@@ -39,14 +39,19 @@ pub fn exp(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_359_4; // ln 2 in 9 bits, so k * LN2_HI is exact
     const LN2_LO: f32 = -2.121_944_4e-4; // ln 2 - LN2_HI
     let x = x.clamp(-86.0, 88.0);
-    let k = (x * LOG2_E + ROUND) - ROUND;
+    let shifted = x * LOG2_E + ROUND;
+    let k = shifted - ROUND;
+    // k as an integer, read off the bits of `shifted` (its last mantissa bits hold k in
+    // two's complement, |k| < 2^22): the same number as `k as i32`, whose saturating
+    // conversion the compiler does not turn into SIMD code.
+    let k_int = shifted.to_bits().wrapping_sub(ROUND.to_bits());
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let p = 1.0
         + r * (1.0
             + r * (1.0 / 2.0
                 + r * (1.0 / 6.0
                     + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
-    f32::from_bits(p.to_bits().wrapping_add(((k as i32) << 23) as u32))
+    f32::from_bits(p.to_bits().wrapping_add(k_int << 23))
 }
 
 /// Two independent standard normal draws from 64 random bits, by Box and Muller's
@@ -127,6 +132,17 @@ mod tests {
         assert_eq!(exp(0.0), 1.0);
         assert_eq!(exp(1000.0), exp(88.0));
         assert!(exp(88.0).is_finite() && exp(-1000.0) > 0.0);
+    }
+
+    #[test]
+    fn exp_reads_its_power_of_two_off_the_bits_as_a_conversion_would() {
+        const ROUND: f32 = 12_582_912.0;
+        for i in 0..=1_740_000 {
+            let x = -86.0 + i as f32 * 1e-4;
+            let shifted = x * LOG2_E + ROUND;
+            let from_bits = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
+            assert_eq!(from_bits, (shifted - ROUND) as i32, "{x}");
+        }
     }
 
     #[test]

@@ -378,7 +378,7 @@ impl HouseholdSide<'_> {
             line_index: self.path.poverty_line_index[t],
             threshold: w.household.graduation_threshold,
             alpha: self.alpha,
-            graduation_weeks: w.household.graduation_weeks,
+            graduation_weeks: household::graduation_weeks_u16(w.household.graduation_weeks),
             members: self.members,
             stochastic: self.stochastic,
             income_rho: w.stochastic.income_rho as f32,
