@@ -48,17 +48,7 @@ fn kube_step(c: &mut Criterion) {
     let placement = &s.placements[0];
     let layout = run::place(&s.world, Some(placement));
     let mut blocks = kube_pass::blocks(&s.world, &layout, Some(&draws));
-    let ctx = |t| Context {
-        world: &s.world,
-        design: Some(&placement.design),
-        t,
-        food_index: path.food_index[t],
-        whole_hens: true,
-        draws: Some(&draws),
-        discount: path.discount[t],
-        forgone_rp: 8_000.0,
-        alpha: 0.4,
-    };
+    let ctx = |t| Context::of_week(&s.world, Some(&placement.design), &path, Some(&draws), t);
     // Week 0 starts every KUBE; the benchmark then times week 1.
     blocks.par_iter_mut().for_each(|b| b.begin(&ctx(0)));
     let n_regions = s.world.regions.len();

@@ -10,6 +10,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::luck::{self, KubeLuck};
+use super::path::Path;
 use super::run::{Draws, Layout};
 use super::state::{Kubes, KubesView};
 use crate::data::CurvePoint;
@@ -44,6 +45,30 @@ pub struct Context<'a> {
     pub forgone_rp: f64,
     /// The households' smoothing weight, `alpha = 2 / (smoothing_weeks + 1)`.
     pub alpha: f64,
+}
+
+impl<'a> Context<'a> {
+    /// Week t of a run of `design` (`None`: the baseline) along `path`, stochastic when
+    /// `draws` are given: everything else follows from the world and the week.
+    pub fn of_week(
+        world: &'a World,
+        design: Option<&'a Design>,
+        path: &Path,
+        draws: Option<&'a Draws<'a>>,
+        t: usize,
+    ) -> Context<'a> {
+        Context {
+            world,
+            design,
+            t,
+            food_index: path.food_index[t],
+            whole_hens: draws.is_some(),
+            draws,
+            discount: path.discount[t],
+            forgone_rp: world.household.forgone_rp_per_member_week * path.income_index[t],
+            alpha: household::ema_alpha(world.household.smoothing_weeks),
+        }
+    }
 }
 
 /// A block of consecutive KUBE with its state and this week's partial sums.
@@ -146,8 +171,7 @@ impl Block {
     pub fn begin(&mut self, c: &Context) {
         let p = c.design.expect("only placements have KUBE blocks");
         let mut w = self.walk();
-        w.supply_kg.fill(0.0);
-        *w.started = 0;
+        w.clear_start();
         for k in 0..w.kubes.len() {
             w.begin(k, c, p);
         }
@@ -158,7 +182,7 @@ impl Block {
     pub fn settle(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
         let p = c.design.expect("only placements have KUBE blocks");
         let mut w = self.walk();
-        *w.flows = [0.0; pw::NAMES.len()];
+        w.clear_flows();
         for k in 0..w.kubes.len() {
             w.settle(k, c, p, price_rp_per_kg, feed_rp_per_kg);
         }
@@ -178,9 +202,8 @@ impl Block {
     ) {
         let p = c.design.expect("only placements have KUBE blocks");
         let mut w = self.walk();
-        *w.flows = [0.0; pw::NAMES.len()];
-        w.supply_kg.fill(0.0);
-        *w.started = 0;
+        w.clear_flows();
+        w.clear_start();
         for k in 0..w.kubes.len() {
             w.settle(k, c, p, price_rp_per_kg, feed_rp_per_kg);
             w.begin(k, next, p);
@@ -212,6 +235,17 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Zeroes the sums the start of week adds to: eggs per region, KUBE started.
+    fn clear_start(&mut self) {
+        self.supply_kg.fill(0.0);
+        *self.started = 0;
+    }
+
+    /// Zeroes the sums the settlement adds to: the week's flows.
+    fn clear_flows(&mut self) {
+        *self.flows = [0.0; pw::NAMES.len()];
+    }
+
     /// KUBE k's start of week.
     #[inline(always)]
     fn begin(&mut self, k: usize, c: &Context, p: &Design) {

@@ -29,13 +29,16 @@ pub fn ln(x: f32) -> f32 {
     e as f32 * LN_2 + (two_s + two_s * tail)
 }
 
+/// 1.5 * 2^23: adding it to a float of magnitude below 2^22 rounds it to an integer, which
+/// the sum's last mantissa bits then hold in two's complement.
+const ROUND: f32 = 12_582_912.0;
+
 /// `e^x`, for `x` in [-86, 88] (clamped to it: the result stays a normal `f32`).
 ///
 /// `x = k ln 2 + r` with `|r| <= ln(2)/2`; `e^r` by its Taylor series to `r^7` (truncation
 /// below 6e-9 relative); `2^k` added to the exponent bits.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
     const LN2_HI: f32 = 0.693_359_4; // ln 2 in 9 bits, so k * LN2_HI is exact
     const LN2_LO: f32 = -2.121_944_4e-4; // ln 2 - LN2_HI
     let x = x.clamp(-86.0, 88.0);
@@ -136,7 +139,6 @@ mod tests {
 
     #[test]
     fn exp_reads_its_power_of_two_off_the_bits_as_a_conversion_would() {
-        const ROUND: f32 = 12_582_912.0;
         for i in 0..=1_740_000 {
             let x = -86.0 + i as f32 * 1e-4;
             let shifted = x * LOG2_E + ROUND;

@@ -205,9 +205,7 @@ struct KubeSide<'a> {
     blocks: Vec<kube_pass::Block>,
     /// Deterministic mode over classes: how the classes' values add up over every KUBE.
     replay: Option<Replay>,
-    whole_hens: bool,
     members: usize,
-    alpha: f64,
     region_weekly: Array3<f64>,
     /// Households of KUBE started so far.
     started_households: u64,
@@ -228,18 +226,7 @@ struct Additions {
 impl<'a> KubeSide<'a> {
     /// What KUBE of week t depend on.
     fn context(&self, t: usize) -> kube_pass::Context<'a> {
-        let (world, path) = (self.world, self.path);
-        kube_pass::Context {
-            world,
-            design: self.design,
-            t,
-            food_index: path.food_index[t],
-            whole_hens: self.whole_hens,
-            draws: self.draws,
-            discount: path.discount[t],
-            forgone_rp: world.household.forgone_rp_per_member_week * path.income_index[t],
-            alpha: self.alpha,
-        }
+        kube_pass::Context::of_week(self.world, self.design, self.path, self.draws, t)
     }
 
     /// Week 0's start of week and eggs; every later week's start runs in the week before's
@@ -493,9 +480,7 @@ pub fn simulate_with(
         draws,
         blocks,
         replay,
-        whole_hens: draws.is_some(),
         members,
-        alpha,
         region_weekly: Array3::<f64>::zeros((weeks, n_regions, rw::NAMES.len())),
         started_households: 0,
         kube_supply_kg: vec![0.0; n_regions],

@@ -276,17 +276,7 @@ rollout_weeks = 30
     };
     let placement = &s.placements[0];
     let layout = run::place(&s.world, Some(placement));
-    let ctx = |t: usize| Context {
-        world: &s.world,
-        design: Some(&placement.design),
-        t,
-        food_index: path.food_index[t],
-        whole_hens: true,
-        draws: Some(&draws),
-        discount: path.discount[t],
-        forgone_rp: 8_000.0,
-        alpha: 0.4,
-    };
+    let ctx = |t| Context::of_week(&s.world, Some(&placement.design), &path, Some(&draws), t);
     let mut apart = kube_pass::blocks(&s.world, &layout, Some(&draws));
     let mut walked = kube_pass::blocks(&s.world, &layout, Some(&draws));
     assert_eq!(walked.len(), 3);
