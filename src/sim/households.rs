@@ -10,10 +10,11 @@
 //! kept for the next week), update the transitory shocks and take their exponentials,
 //! then income, smoothing, the line and graduation. Each KUBE's payout share is first
 //! spread into per-household scratch so that the main loop reads only contiguous arrays.
-//! On x86-64 machines with AVX2 the same code is also compiled for 8-lane registers and
-//! chosen at run time (the `multiversion` crate checks the CPU once); both builds use the
+//! On x86-64 the same code is also compiled for AVX2 (8 `f32` lanes) and AVX-512 (16), and
+//! the widest build the CPU runs is chosen at run time ([`Build`]); every build uses the
 //! same IEEE operations in the same order (Rust never fuses a multiply and an add on its
-//! own), so their results are identical bit for bit (tested below).
+//! own), so their results are identical bit for bit (tested below, each build the machine
+//! has against the portable one).
 
 use std::sync::Mutex;
 
@@ -25,7 +26,6 @@ use super::rng::xoshiro_next_into;
 use super::state::{ARMS, Households, NOT_GRADUATED};
 use crate::model::household;
 use crate::stats::{BandTally, Bands};
-use multiversion::multiversion;
 
 /// KUBE per chunk of the household pass.
 pub const CHUNK_KUBES: usize = 256;
@@ -82,6 +82,8 @@ pub struct Pass {
     /// One scratch per worker thread, each sized for a chunk: a chunk's inputs and
     /// intermediate values stay in that core's cache instead of streaming through memory.
     scratch: Vec<Mutex<Scratch>>,
+    /// The kernel's build for this CPU.
+    build: Build,
 }
 
 /// Per-household scratch of one chunk, reused by the next chunk the same thread runs.
@@ -129,6 +131,7 @@ impl Pass {
             tallies: vec![BandTally::default(); chunks],
             tallies_without: vec![BandTally::default(); chunks],
             scratch,
+            build: Build::best(),
         }
     }
 
@@ -144,7 +147,7 @@ impl Pass {
         let [s0, s1, s2, s3] = &mut luck.streams.s;
         let [a0, a1, a2] = &mut hh.weeks_above;
         let [g0, g1, g2] = &mut hh.graduated_week;
-        let scratch = &self.scratch;
+        let (scratch, build) = (&self.scratch, self.build);
         (
             (
                 s0.par_chunks_mut(size),
@@ -205,7 +208,7 @@ impl Pass {
                     let mut scratch = scratch[worker]
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    run_chunk(c, &mut scratch, (tally, tally_without), w)
+                    run_chunk(build, c, &mut scratch, (tally, tally_without), w)
                 },
             )
             .reduce(Counts::default, Counts::add)
@@ -229,10 +232,71 @@ struct Chunk<'a> {
 /// A chunk's two quantile tallies: the programme arm's and the without arm's.
 type Tallies<'a> = (&'a mut BandTally<3>, &'a mut BandTally<1>);
 
-/// Runs one chunk's week with the widest SIMD registers the machine has: [`chunk_week`]
-/// compiled twice, portable and AVX2, and picked at run time.
-#[multiversion(targets("x86_64+avx2"))]
-fn run_chunk(c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
+/// A compilation of [`chunk_week`]: portable (SSE2 on x86-64), AVX2 or AVX-512. Only
+/// [`Build::best`] and [`Build::available`] make one, and they check that the CPU runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Build(Isa);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Build {
+    /// Every build this CPU runs, portable first.
+    pub fn available() -> Vec<Build> {
+        let mut builds = vec![Build(Isa::Portable)];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                builds.push(Build(Isa::Avx2));
+            }
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+                && std::arch::is_x86_feature_detected!("avx2")
+            {
+                builds.push(Build(Isa::Avx512));
+            }
+        }
+        builds
+    }
+
+    /// The widest build this CPU runs.
+    pub fn best() -> Build {
+        *Build::available()
+            .last()
+            .expect("the portable build is always available")
+    }
+}
+
+/// Runs one chunk's week in `build`.
+fn run_chunk(build: Build, c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
+    match build.0 {
+        Isa::Portable => chunk_week(c, s, tallies, w),
+        // SAFETY: a `Build` of these kinds exists only where the CPU has the features
+        // (`Build::available`).
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { chunk_week_avx2(c, s, tallies, w) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { chunk_week_avx512(c, s, tallies, w) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn chunk_week_avx2(c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
+    chunk_week(c, s, tallies, w)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
+fn chunk_week_avx512(c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
     chunk_week(c, s, tallies, w)
 }
 
@@ -420,9 +484,8 @@ mod tests {
     type Weeks = (Households, HouseholdLuck, Vec<Vec<f64>>, Vec<Vec<f32>>);
 
     /// `kubes` KUBE (at most 256: one chunk) of 7 members starting over the first weeks,
-    /// for `weeks` weeks, with income shocks of rho 0.9 and sigma 0.3; `dispatched` runs
-    /// the build the machine picks (AVX2 where it has it), else the portable one.
-    fn run_weeks(dispatched: bool, kubes: usize, weeks: usize) -> Weeks {
+    /// for `weeks` weeks, with income shocks of rho 0.9 and sigma 0.3, in `build`.
+    fn run_weeks(build: Build, kubes: usize, weeks: usize) -> Weeks {
         let m = 7;
         let n = kubes * m;
         let people: Vec<f64> = (0..n).map(|h| 1.0 + (h % 4) as f64).collect();
@@ -484,11 +547,7 @@ mod tests {
                 spare_normal: &mut luck.spare_normal,
             };
             let tallies = (&mut tally, &mut tally_without);
-            if dispatched {
-                run_chunk(c, &mut scratch, tallies, &w);
-            } else {
-                chunk_week(c, &mut scratch, tallies, &w);
-            }
+            run_chunk(build, c, &mut scratch, tallies, &w);
             // What a full selection would recompute from the state is what the pass
             // tallied, bit for bit.
             let started = start_week.iter().filter(|&&s| s as usize <= t).count() * m;
@@ -505,29 +564,31 @@ mod tests {
     }
 
     #[test]
-    fn the_avx2_build_gives_the_same_bits_as_the_portable_one() {
+    fn every_simd_build_gives_the_same_bits_as_the_portable_one() {
         // 37 KUBE of 7: odd sizes, so the SIMD loops run their vector bodies and remainders.
-        let (hh, luck, income, _) = run_weeks(false, 37, 60);
+        let builds = Build::available();
+        assert_eq!(builds[0], Build(Isa::Portable));
+        let (hh, luck, income, _) = run_weeks(builds[0], 37, 60);
         // The run is not trivial: shocks moved, households crossed the line both ways.
         assert!(luck.transitory.iter().all(|&e| e != 0.0));
         for arm in 0..ARMS {
             assert!(hh.graduated_week[arm].iter().any(|&g| g != NOT_GRADUATED));
             assert!(hh.graduated_week[arm].contains(&NOT_GRADUATED));
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            let (hh2, luck2, income2, _) = run_weeks(true, 37, 60);
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&hh.smoothed_rp), bits(&hh2.smoothed_rp));
-            assert_eq!(hh.weeks_above, hh2.weeks_above);
-            assert_eq!(hh.graduated_week, hh2.graduated_week);
-            let bits32 = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let bits32 = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for &build in &builds[1..] {
+            let (hh2, luck2, income2, _) = run_weeks(build, 37, 60);
+            assert_eq!(bits(&hh.smoothed_rp), bits(&hh2.smoothed_rp), "{build:?}");
+            assert_eq!(hh.weeks_above, hh2.weeks_above, "{build:?}");
+            assert_eq!(hh.graduated_week, hh2.graduated_week, "{build:?}");
             assert_eq!(bits32(&luck.transitory), bits32(&luck2.transitory));
             for (a, b) in income.iter().zip(&income2) {
-                assert_eq!(bits(a), bits(b));
+                assert_eq!(bits(a), bits(b), "{build:?}");
             }
-        } else {
-            eprintln!("no AVX2 on this machine: only the portable build ran");
+        }
+        if builds.len() < 3 {
+            eprintln!("this CPU runs only {builds:?}: the other builds were not compared");
         }
     }
 
@@ -537,7 +598,7 @@ mod tests {
         // uncorrelated from week to week, both within a Box-Muller pair (odd week to the
         // next) and across pairs. 1,750 households x 499 weeks: standard errors about 0.001.
         let (rho, sigma) = (0.9f64, 0.3f64);
-        let (_, _, _, shocks) = run_weeks(false, 250, 500);
+        let (_, _, _, shocks) = run_weeks(Build(Isa::Portable), 250, 500);
         let z = |t: usize, h: usize| {
             (f64::from(shocks[t][h]) - rho * f64::from(shocks[t - 1][h])) / sigma
         };
