@@ -61,6 +61,22 @@ fn kube_step(c: &mut Criterion) {
     group.throughput(Throughput::Elements(layout.keys.len() as u64));
     // Each iteration is the next week, so flocks age, are culled and restocked as in a run.
     let mut week = 1;
+    {
+        let small = &mut blocks[..10];
+        group.throughput(Throughput::Elements(10 * 1024));
+        let mut week = 1;
+        group.bench_function("KUBE: begin + settle, 10,240 KUBE in cache", |b| {
+            b.iter(|| {
+                let c = ctx(week % 520);
+                small.par_iter_mut().for_each(|b| b.begin(&c));
+                small
+                    .par_iter_mut()
+                    .for_each(|b| b.settle(&c, black_box(&prices), &feed));
+                week += 1;
+            })
+        });
+        group.throughput(Throughput::Elements(layout.keys.len() as u64));
+    }
     group.bench_function("KUBE: begin + settle, 100,000 KUBE", |b| {
         b.iter(|| {
             let c = ctx(week % 520);
