@@ -258,6 +258,8 @@ impl Walk<'_> {
                 _mm_prefetch::<_MM_HINT_T0>(line.wrapping_add(64));
             }
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (self, k);
     }
 
     /// Zeroes the sums the start of week adds to: eggs per region, KUBE started.
