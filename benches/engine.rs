@@ -103,43 +103,58 @@ fn kube_step(c: &mut Criterion) {
             spare_normal: vec![0.0; n],
             streams,
         };
-        let mut pass = households::Pass::new(n, kubes, 10);
+        let block = households::BLOCK_WEEKS;
+        let mut pass = households::Pass::new(n, kubes, 10, block);
         let programme = vec![15_000.0; kubes];
         let cash = vec![20_000.0; kubes];
         let (mut bands, mut bands_without) = (Bands::new(), Bands::new());
-        group.throughput(Throughput::Elements(n as u64));
-        let mut t = 1;
+        // One block of weeks per iteration: every chunk runs the block, then each week's
+        // quantiles, as a run does.
+        group.throughput(Throughput::Elements((n * block) as u64));
+        let mut first = 1;
+        let week = |t: usize| Week {
+            t,
+            income_index: 1.0,
+            line_index: 1.0,
+            threshold: 1.0,
+            alpha: 0.4,
+            graduation_weeks: 26,
+            members: 10,
+            stochastic: true,
+            income_rho: 0.994,
+            income_sigma: 0.027,
+            start_week: &layout.kubes.start_week[..kubes],
+            programme_rp: &programme,
+            cash_rp: &cash,
+        };
         group.bench_function(
             format!("households: three arms, smoothing, graduation, {label}"),
             |b| {
                 b.iter(|| {
-                    let w = Week {
-                        t: t % 520 + 1,
-                        income_index: 1.0,
-                        line_index: 1.0,
-                        threshold: 1.0,
-                        alpha: 0.4,
-                        graduation_weeks: 26,
-                        members: 10,
-                        stochastic: true,
-                        income_rho: 0.994,
-                        income_sigma: 0.027,
-                        start_week: &layout.kubes.start_week[..kubes],
-                        programme_rp: &programme,
-                        cash_rp: &cash,
-                        bands: &bands,
-                        bands_without: &bands_without,
-                    };
-                    let counts = pass.step(&mut hh, &mut luck, &w);
-                    let q = bands.quantiles([0.1, 0.5, 0.9], n, &pass.tallies, |all| {
-                        households::incomes(&hh, Some(&programme), 10, n, all)
-                    });
-                    let q_without =
-                        bands_without.quantiles([0.5], n, &pass.tallies_without, |all| {
-                            households::incomes(&hh, None, 10, n, all)
-                        });
-                    t += 1;
-                    black_box((counts, q, q_without))
+                    let windows = households::windows(&bands, &bands_without, block);
+                    let counts = pass.run(
+                        &mut hh,
+                        &mut luck,
+                        block,
+                        |i| week(first + i),
+                        Some(&windows[..block]),
+                    );
+                    for (i, w) in windows[..block].iter().enumerate() {
+                        let t = first + i;
+                        let starts = &layout.kubes.start_week[..kubes];
+                        let started = starts.iter().filter(|&&s| s as usize <= t).count();
+                        let q = pass.quantiles(
+                            &hh,
+                            i,
+                            &week(t),
+                            started * 10,
+                            w,
+                            (&mut bands, &mut bands_without),
+                        );
+                        black_box(q);
+                    }
+                    first = first % 512 + block;
+                    black_box(counts)
                 })
             },
         );

@@ -1,8 +1,12 @@
-//! The household pass of a week (MODEL.md 4.4 and 5), in parallel over fixed chunks.
+//! The household pass of a block of weeks (MODEL.md 4.4 and 5), in parallel over fixed
+//! chunks.
 //!
 //! Households are cut into chunks of whole KUBE whose boundaries depend only on the
 //! placement, never on the thread count; each chunk returns integer counts and its own
-//! quantile tally, so the week's results are the same on any number of threads.
+//! quantile tallies, so the week's results are the same on any number of threads. A chunk
+//! runs every week of a block in a row while its state is in the core's cache
+//! ([`BLOCK_WEEKS`]); the weeks' exact quantiles are taken afterwards, week by week
+//! ([`Pass::quantiles`]).
 //!
 //! Inside a chunk the week runs as a few flat loops over the chunk's households, each
 //! simple enough for the compiler to turn into SIMD code: step the households' random
@@ -25,7 +29,7 @@ use super::luck::{self, HouseholdLuck};
 use super::rng::xoshiro_next_into;
 use super::state::{ARMS, Households, NOT_GRADUATED};
 use crate::model::household;
-use crate::stats::{BandTally, Bands};
+use crate::stats::{BandTally, Bands, Window};
 
 /// KUBE per chunk of the household pass.
 pub const CHUNK_KUBES: usize = 256;
@@ -48,8 +52,16 @@ pub struct Week<'a> {
     pub start_week: &'a [u32],
     pub programme_rp: &'a [f64],
     pub cash_rp: &'a [f64],
-    pub bands: &'a Bands<3>,
-    pub bands_without: &'a Bands<1>,
+}
+
+impl Week<'_> {
+    /// Households of the KUBE `first_kube..first_kube + kubes` that have started by this
+    /// week: a prefix of them, as start weeks never decrease with the KUBE number.
+    fn started(&self, first_kube: usize, kubes: usize) -> usize {
+        let week = self.t as u32;
+        self.start_week[first_kube..first_kube + kubes].partition_point(|&s| s <= week)
+            * self.members
+    }
 }
 
 /// What a week of households came to.
@@ -73,17 +85,53 @@ impl Counts {
     }
 }
 
-/// Working memory of the pass, allocated once before week 0 and reused every week.
+/// A chunk's tallies of a week: the programme arm's quantiles, the without arm's.
+type ArmTallies = (BandTally<3>, BandTally<1>);
+
+/// The bands of a week: the programme arm's quantiles, the without arm's.
+pub type ArmWindows = (Window<3>, Window<1>);
+
+/// Most weeks a block can hold.
+pub const MAX_BLOCK_WEEKS: usize = 32;
+
+/// Weeks a chunk of households runs in a row while its state stays in the core's cache
+/// (time blocking): the state then crosses memory once per block instead of once a week,
+/// and each week writes only each household's `S_wo` (8 bytes) to the block's history,
+/// from which the week's quantiles are taken once every chunk has run the block.
+pub const BLOCK_WEEKS: usize = 4;
+
+/// Counts of each week of a block.
+type BlockCounts = [Counts; MAX_BLOCK_WEEKS];
+
+fn add_block(mut a: BlockCounts, b: BlockCounts) -> BlockCounts {
+    for (a, b) in a.iter_mut().zip(b) {
+        *a = a.add(b);
+    }
+    a
+}
+
+/// Working memory of the pass, allocated once before week 0 and reused every block.
 pub struct Pass {
     /// Quantile tallies of the programme arm's incomes (p10, p50, p90), one per chunk.
     pub tallies: Vec<BandTally<3>>,
     /// Quantile tallies of the incomes without the programme (p50), one per chunk.
     pub tallies_without: Vec<BandTally<1>>,
+    /// Per chunk, per week of the block: the tallies of both arms against bands placed
+    /// before the block ([`crate::stats::Bands::ahead`]), made while the chunk runs.
+    ahead: Vec<Vec<ArmTallies>>,
     /// One scratch per worker thread, each sized for a chunk: a chunk's inputs and
     /// intermediate values stay in that core's cache instead of streaming through memory.
     scratch: Vec<Mutex<Scratch>>,
     /// The kernel's build for this CPU.
     build: Build,
+    /// Weeks per block.
+    block_weeks: usize,
+    /// Households per chunk (the last chunk may have fewer).
+    chunk: usize,
+    /// The block's history: each started household's smoothed income without the
+    /// programme, `S_wo(t)`, every week of the block, laid out chunk by chunk and within a
+    /// chunk week by week, so that a chunk writes one contiguous piece.
+    history: Vec<f64>,
 }
 
 /// Per-household scratch of one chunk, reused by the next chunk the same thread runs.
@@ -95,9 +143,9 @@ struct Scratch {
     /// The household's KUBE's additions, spread out per household for the main loop.
     programme_rp: Vec<f64>,
     cash_rp: Vec<f64>,
-    /// This week's per-capita monthly incomes with and without the programme: tallied
-    /// here, never written to memory beyond the chunk (a full selection recomputes them
-    /// from the state, [`incomes`]).
+    /// A week's per-capita monthly incomes with and without the programme, computed from
+    /// the block's history and tallied here (a full selection recomputes them,
+    /// [`Pass::incomes`]).
     income: Vec<f64>,
     income_without: Vec<f64>,
 }
@@ -118,11 +166,16 @@ impl Scratch {
 }
 
 impl Pass {
-    /// For `households` households of `kubes` KUBE with `members` each, on the current
-    /// rayon pool.
-    pub fn new(households: usize, kubes: usize, members: usize) -> Pass {
+    /// For `households` households of `kubes` KUBE with `members` each, run in blocks of
+    /// `block_weeks` weeks (1 to [`MAX_BLOCK_WEEKS`]), on the current rayon pool.
+    pub fn new(households: usize, kubes: usize, members: usize, block_weeks: usize) -> Pass {
+        assert!(
+            (1..=MAX_BLOCK_WEEKS).contains(&block_weeks),
+            "{block_weeks}"
+        );
         let chunks = kubes.div_ceil(CHUNK_KUBES).max(1);
-        let size = (CHUNK_KUBES * members).min(households);
+        let chunk = CHUNK_KUBES * members;
+        let size = chunk.min(households);
         let threads = rayon::current_num_threads().min(chunks).max(1);
         let scratch = (0..threads)
             .map(|_| Mutex::new(Scratch::new(size)))
@@ -130,15 +183,36 @@ impl Pass {
         Pass {
             tallies: vec![BandTally::default(); chunks],
             tallies_without: vec![BandTally::default(); chunks],
+            ahead: vec![vec![ArmTallies::default(); block_weeks]; chunks],
             scratch,
             build: Build::best(),
+            block_weeks,
+            chunk,
+            history: vec![0.0; households * block_weeks],
         }
     }
 
-    /// Runs every household's week and tallies the per-capita monthly smoothed income of
-    /// each started household, with the programme and without it.
-    pub fn step(&mut self, hh: &mut Households, luck: &mut HouseholdLuck, w: &Week) -> Counts {
-        let size = CHUNK_KUBES * w.members;
+    /// Weeks per block.
+    pub fn block_weeks(&self) -> usize {
+        self.block_weeks
+    }
+
+    /// Runs `weeks` consecutive weeks (at most a block) of every household, `week(i)`
+    /// giving the inputs of the i-th, and returns each week's counts. Each chunk runs all
+    /// the weeks in a row while its state stays in the core's cache; each week writes its
+    /// started households' `S_wo` to the history, for [`Pass::tally`], and, given
+    /// `windows` (one per week), tallies their incomes against the week's bands
+    /// ([`Pass::ahead`]).
+    pub fn run<'w>(
+        &mut self,
+        hh: &mut Households,
+        luck: &mut HouseholdLuck,
+        weeks: usize,
+        week: impl Fn(usize) -> Week<'w> + Sync,
+        windows: Option<&[ArmWindows]>,
+    ) -> BlockCounts {
+        assert!(weeks <= self.block_weeks);
+        let size = self.chunk;
         let fixed = (
             &hh.baseline_month_rp,
             &hh.line_month_rp,
@@ -147,7 +221,7 @@ impl Pass {
         let [s0, s1, s2, s3] = &mut luck.streams.s;
         let [a0, a1, a2] = &mut hh.weeks_above;
         let [g0, g1, g2] = &mut hh.graduated_week;
-        let (scratch, build) = (&self.scratch, self.build);
+        let (scratch, build, block) = (&self.scratch, self.build, self.block_weeks);
         (
             (
                 s0.par_chunks_mut(size),
@@ -171,8 +245,8 @@ impl Pass {
                 luck.spare_normal.par_chunks_mut(size),
             ),
             (
-                self.tallies.par_iter_mut(),
-                self.tallies_without.par_iter_mut(),
+                self.history.par_chunks_mut(size * block),
+                self.ahead.par_iter_mut(),
             ),
         )
             .into_par_iter()
@@ -186,32 +260,199 @@ impl Pass {
                         (a0, a1, a2),
                         (g0, g1, g2),
                         (transitory, spare_normal),
-                        (tally, tally_without),
+                        (history, ahead),
                     ),
                 )| {
-                    let range = chunk * size..chunk * size + smoothed_rp.len();
-                    let c = Chunk {
-                        first_kube: chunk * CHUNK_KUBES,
-                        streams: [s0, s1, s2, s3],
-                        baseline_month_rp: &fixed.0[range.clone()],
-                        line_month_rp: &fixed.1[range.clone()],
-                        month_per_person: &fixed.2[range],
-                        smoothed_rp,
-                        weeks_above: [a0, a1, a2],
-                        graduated_week: [g0, g1, g2],
-                        transitory,
-                        spare_normal,
-                    };
+                    let len = smoothed_rp.len();
+                    let range = chunk * size..chunk * size + len;
                     // This worker's own scratch: never contended, as a thread runs one
                     // chunk at a time.
                     let worker = rayon::current_thread_index().unwrap_or(0) % scratch.len();
                     let mut scratch = scratch[worker]
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    run_chunk(build, c, &mut scratch, (tally, tally_without), w)
+                    let mut counts = [Counts::default(); MAX_BLOCK_WEEKS];
+                    for (i, (counts, ahead)) in
+                        counts[..weeks].iter_mut().zip(ahead.iter_mut()).enumerate()
+                    {
+                        let c = Chunk {
+                            first_kube: chunk * CHUNK_KUBES,
+                            streams: [&mut *s0, &mut *s1, &mut *s2, &mut *s3],
+                            baseline_month_rp: &fixed.0[range.clone()],
+                            line_month_rp: &fixed.1[range.clone()],
+                            month_per_person: &fixed.2[range.clone()],
+                            smoothed_rp: &mut *smoothed_rp,
+                            weeks_above: [&mut *a0, &mut *a1, &mut *a2],
+                            graduated_week: [&mut *g0, &mut *g1, &mut *g2],
+                            transitory: &mut *transitory,
+                            spare_normal: &mut *spare_normal,
+                            history: &mut history[i * len..(i + 1) * len],
+                        };
+                        let tallies = windows.map(|windows| Tallies {
+                            windows: &windows[i],
+                            tallies: ahead,
+                        });
+                        *counts = run_chunk(build, c, &mut scratch, &week(i), tallies);
+                    }
+                    counts
                 },
             )
-            .reduce(Counts::default, Counts::add)
+            .reduce(|| [Counts::default(); MAX_BLOCK_WEEKS], add_block)
+    }
+
+    /// Tallies the i-th week of the block just run (`w`: its inputs) against the bands:
+    /// the per-capita monthly smoothed income of each started household with the
+    /// programme (`bands`) and without it (`bands_without`), one tally per chunk.
+    pub fn tally(
+        &mut self,
+        hh: &Households,
+        i: usize,
+        w: &Week,
+        (bands, bands_without): &ArmWindows,
+    ) {
+        let (size, block, build, scratch) =
+            (self.chunk, self.block_weeks, self.build, &self.scratch);
+        (
+            self.history.par_chunks(size * block),
+            hh.month_per_person.par_chunks(size),
+            self.tallies.par_iter_mut(),
+            self.tallies_without.par_iter_mut(),
+        )
+            .into_par_iter()
+            .enumerate()
+            .for_each(
+                |(chunk, (history, month_per_person, tally, tally_without))| {
+                    let len = month_per_person.len();
+                    let first_kube = chunk * CHUNK_KUBES;
+                    let started = w.started(first_kube, len / w.members);
+                    let without = &history[i * len..i * len + started];
+                    let worker = rayon::current_thread_index().unwrap_or(0) % scratch.len();
+                    let mut s = scratch[worker]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let c = ChunkTally {
+                        without,
+                        month_per_person,
+                        programme_rp: &w.programme_rp[first_kube..],
+                        members: w.members,
+                        bands,
+                        bands_without,
+                        tally,
+                        tally_without,
+                    };
+                    run_tally(build, c, &mut s);
+                },
+            );
+    }
+
+    /// The tallies of the i-th week of the block just run, one per chunk, made during the
+    /// run against the bands it was given: the programme arm's, the without arm's.
+    pub fn ahead(
+        &self,
+        i: usize,
+    ) -> (
+        impl Iterator<Item = &BandTally<3>> + Clone,
+        impl Iterator<Item = &BandTally<1>> + Clone,
+    ) {
+        (
+            self.ahead.iter().map(move |a| &a[i].0),
+            self.ahead.iter().map(move |a| &a[i].1),
+        )
+    }
+
+    /// The quantiles of the i-th week of the block just run (`w`: its inputs, `n` its
+    /// started households, `windows` the bands the run tallied it against): the
+    /// programme arm's p10, p50 and p90 and the without arm's p50 of the per-capita
+    /// monthly incomes, exact. From the run's tallies where they hold the wanted ranks;
+    /// else from the week tallied again from the history against the bands placed the week
+    /// before (known only now); else by a full selection. The bands then move on a week.
+    pub fn quantiles(
+        &mut self,
+        hh: &Households,
+        i: usize,
+        w: &Week,
+        n: usize,
+        windows: &ArmWindows,
+        (bands, bands_without): (&mut Bands<3>, &mut Bands<1>),
+    ) -> ([f64; 3], [f64; 1]) {
+        const P: [f64; 3] = [0.1, 0.5, 0.9];
+        const P_WITHOUT: [f64; 1] = [0.5];
+        let (mut with, mut without) = ([None; 3], [None; 1]);
+        let (ahead, ahead_without) = self.ahead(i);
+        bands.select(P, n, ahead, &mut with);
+        bands_without.select(P_WITHOUT, n, ahead_without, &mut without);
+        let missed = with.iter().chain(&without).any(Option::is_none);
+        let again = (*bands.window(), *bands_without.window());
+        if missed && again != *windows {
+            self.tally(hh, i, w, &again);
+            bands.select(P, n, self.tallies.iter(), &mut with);
+            bands_without.select(P_WITHOUT, n, self.tallies_without.iter(), &mut without);
+        }
+        (
+            bands.finish(P, n, with, |all| self.incomes(hh, i, w, true, all)),
+            bands_without.finish(P_WITHOUT, n, without, |all| {
+                self.incomes(hh, i, w, false, all)
+            }),
+        )
+    }
+
+    /// The per-capita monthly incomes of the i-th week of the block just run (`w`: its
+    /// inputs) of every started household, with the programme or without it, computed
+    /// from the history exactly as [`Pass::tally`] computes them: for the weeks a band
+    /// misses and every value is needed.
+    pub fn incomes(
+        &self,
+        hh: &Households,
+        i: usize,
+        w: &Week,
+        programme: bool,
+        out: &mut Vec<f64>,
+    ) {
+        let (size, block, m) = (self.chunk, self.block_weeks, w.members);
+        for (chunk, (history, month_per_person)) in self
+            .history
+            .chunks(size * block)
+            .zip(hh.month_per_person.chunks(size))
+            .enumerate()
+        {
+            let len = month_per_person.len();
+            let first_kube = chunk * CHUNK_KUBES;
+            let started = w.started(first_kube, len / m);
+            let without = &history[i * len..i * len + started];
+            let values = without.iter().zip(month_per_person);
+            if programme {
+                let programme = &w.programme_rp[first_kube..];
+                out.extend(
+                    values
+                        .enumerate()
+                        .map(|(h, (&without, &mpp))| (without + programme[h / m]) * mpp),
+                );
+            } else {
+                out.extend(values.map(|(&without, &mpp)| without * mpp));
+            }
+        }
+    }
+}
+
+/// The bands to tally each of the next `weeks` weeks' incomes against, placed now: the
+/// programme arm's and the without arm's, one week further ahead each.
+pub fn windows(
+    bands: &Bands<3>,
+    bands_without: &Bands<1>,
+    weeks: usize,
+) -> [ArmWindows; MAX_BLOCK_WEEKS] {
+    let mut windows = [(Window::NONE, Window::NONE); MAX_BLOCK_WEEKS];
+    for (lead, w) in windows[..weeks].iter_mut().enumerate() {
+        *w = (bands.ahead(lead + 1), bands_without.ahead(lead + 1));
+    }
+    windows
+}
+
+/// Writes each KUBE's `per_kube` value to its `members` households' slots of `out`.
+#[inline(always)]
+fn spread(out: &mut [f64], per_kube: &[f64], members: usize) {
+    for (slots, &x) in out.chunks_exact_mut(members).zip(per_kube) {
+        slots.fill(x);
     }
 }
 
@@ -227,10 +468,9 @@ struct Chunk<'a> {
     graduated_week: [&'a mut [u16]; ARMS],
     transitory: &'a mut [f32],
     spare_normal: &'a mut [f32],
+    /// Where the week writes each started household's `S_wo`.
+    history: &'a mut [f64],
 }
-
-/// A chunk's two quantile tallies: the programme arm's and the without arm's.
-type Tallies<'a> = (&'a mut BandTally<3>, &'a mut BandTally<1>);
 
 /// A compilation of [`chunk_week`]: portable (SSE2 on x86-64), AVX2 or AVX-512. Only
 /// [`Build::best`] and [`Build::available`] make one, and they check that the CPU runs it.
@@ -275,29 +515,86 @@ impl Build {
     }
 }
 
-/// Runs one chunk's week in `build`.
-fn run_chunk(build: Build, c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
-    match build.0 {
-        Isa::Portable => chunk_week(c, s, tallies, w),
-        // SAFETY: a `Build` of these kinds exists only where the CPU has the features
-        // (`Build::available`).
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { chunk_week_avx2(c, s, tallies, w) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { chunk_week_avx512(c, s, tallies, w) },
+/// Defines `$name(build, args...)`, which runs `$body(args...)` compiled for `build`: three
+/// copies of `$body` (inlined into a portable function and into functions compiled for
+/// AVX2 and AVX-512, so that its loops are vectorised for each), and a dispatch.
+macro_rules! in_every_build {
+    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = $body:ident) => {
+        $(#[$meta])*
+        fn $name(build: Build, $($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            fn avx2($($arg: $ty),*) -> $ret {
+                $body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
+            fn avx512($($arg: $ty),*) -> $ret {
+                $body($($arg),*)
+            }
+            match build.0 {
+                Isa::Portable => $body($($arg),*),
+                // SAFETY: a `Build` of these kinds exists only where the CPU has the
+                // features (`Build::available`).
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => unsafe { avx2($($arg),*) },
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => unsafe { avx512($($arg),*) },
+            }
+        }
+    };
+}
+
+in_every_build! {
+    /// Runs one chunk's week in `build`.
+    fn run_chunk(c: Chunk, s: &mut Scratch, w: &Week, tallies: Option<Tallies>) -> Counts = chunk_week
+}
+
+/// Where a chunk's week tallies its incomes, and against which bands.
+struct Tallies<'a> {
+    windows: &'a ArmWindows,
+    tallies: &'a mut ArmTallies,
+}
+
+in_every_build! {
+    /// Tallies one chunk's week in `build`.
+    fn run_tally(t: ChunkTally, s: &mut Scratch) -> () = tally_chunk
+}
+
+/// One chunk's week of the block's history to tally.
+struct ChunkTally<'a> {
+    /// `S_wo` of the chunk's started households.
+    without: &'a [f64],
+    month_per_person: &'a [f64],
+    /// Per KUBE of the chunk, the programme's addition.
+    programme_rp: &'a [f64],
+    members: usize,
+    bands: &'a Window<3>,
+    bands_without: &'a Window<1>,
+    tally: &'a mut BandTally<3>,
+    tally_without: &'a mut BandTally<1>,
+}
+
+/// Per-capita monthly incomes with and without the programme of a chunk's started
+/// households in a week of the block, tallied against the bands.
+#[inline(always)]
+fn tally_chunk(c: ChunkTally, s: &mut Scratch) {
+    let started = c.without.len();
+    spread(&mut s.programme_rp[..started], c.programme_rp, c.members);
+    let (income, income_without) = (&mut s.income[..started], &mut s.income_without[..started]);
+    for (((with, without_pc), (&without, &programme)), &mpp) in income
+        .iter_mut()
+        .zip(income_without.iter_mut())
+        .zip(c.without.iter().zip(&s.programme_rp[..started]))
+        .zip(&c.month_per_person[..started])
+    {
+        *with = (without + programme) * mpp;
+        *without_pc = without * mpp;
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn chunk_week_avx2(c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
-    chunk_week(c, s, tallies, w)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2")]
-fn chunk_week_avx512(c: Chunk, s: &mut Scratch, tallies: Tallies, w: &Week) -> Counts {
-    chunk_week(c, s, tallies, w)
+    c.tally.clear();
+    c.tally.add_all(c.bands, income);
+    c.tally_without.clear();
+    c.tally_without.add_all(c.bands_without, income_without);
 }
 
 /// One arm's streak and graduation for a household: returns whether it graduates now.
@@ -327,7 +624,7 @@ fn arm_step(
 /// this way the programme arm can differ from three separate moving averages in the last
 /// bit; where the programme adds nothing it is the without arm exactly (tested).
 #[inline(always)]
-fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &Week) -> Counts {
+fn chunk_week(c: Chunk, s: &mut Scratch, w: &Week, tallies: Option<Tallies>) -> Counts {
     let m = w.members;
     let n = c.smoothed_rp.len();
     let kubes = n / m;
@@ -335,7 +632,7 @@ fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &We
     let starts = &w.start_week[c.first_kube..c.first_kube + kubes];
     // Start weeks never decrease with the KUBE number: started KUBE are a prefix of the
     // chunk, and those starting this week are the end of that prefix.
-    let started = starts.partition_point(|&s| s <= week) * m;
+    let started = w.started(c.first_kube, kubes);
     let continuing = starts.partition_point(|&s| s < week) * m;
 
     // 1. Transitory income shocks e_i(t), for every household whether or not its KUBE has
@@ -373,14 +670,12 @@ fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &We
         }
     }
     // 2. Each household's KUBE's additions, spread out for the main loop.
-    for (local, (programme, cash)) in s.programme_rp[..started]
-        .chunks_exact_mut(m)
-        .zip(s.cash_rp[..started].chunks_exact_mut(m))
-        .enumerate()
-    {
-        programme.fill(w.programme_rp[c.first_kube + local]);
-        cash.fill(w.cash_rp[c.first_kube + local]);
-    }
+    spread(
+        &mut s.programme_rp[..started],
+        &w.programme_rp[c.first_kube..],
+        m,
+    );
+    spread(&mut s.cash_rp[..started], &w.cash_rp[c.first_kube..], m);
 
     // 3. Members of KUBE starting this week: S(start - 1) is the baseline term of I.
     for ((smoothed, &y), &shock) in c.smoothed_rp[continuing..started]
@@ -391,8 +686,8 @@ fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &We
         *smoothed = household::weekly(y * f64::from(shock) * w.income_index);
     }
 
-    // 4. Income, smoothing, the line, graduation in each arm; per-capita monthly income
-    // with and without the programme for the quantiles.
+    // 4. Income, smoothing, the line, graduation in each arm; `S_wo` to the history, and
+    // per-capita monthly income with and without the programme for the quantiles.
     let graduation_week = u16::try_from(week).unwrap_or(NOT_GRADUATED - 1);
     let mut counts = Counts::default();
     let baseline = &c.baseline_month_rp[..started];
@@ -401,11 +696,12 @@ fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &We
     let line = &c.line_month_rp[..started];
     let month_per_person = &c.month_per_person[..started];
     let smoothed = &mut c.smoothed_rp[..started];
+    let history = &mut c.history[..started];
+    let (income, income_without) = (&mut s.income[..started], &mut s.income_without[..started]);
     let [a0, a1, a2] = c.weeks_above;
     let [g0, g1, g2] = c.graduated_week;
     let (a0, a1, a2) = (&mut a0[..started], &mut a1[..started], &mut a2[..started]);
     let (g0, g1, g2) = (&mut g0[..started], &mut g1[..started], &mut g2[..started]);
-    let (income, income_without) = (&mut s.income[..started], &mut s.income_without[..started]);
     // Plain scalar counters, so the loop vectorises with its reductions in registers.
     let (mut above0, mut above1, mut above2) = (0u64, 0u64, 0u64);
     let (mut now0, mut now1, mut now2) = (0u64, 0u64, 0u64);
@@ -415,6 +711,7 @@ fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &We
         let base = household::weekly(baseline[i] * f64::from(shock[i]) * w.income_index);
         let without = household::smooth(w.alpha, base, smoothed[i]);
         smoothed[i] = without;
+        history[i] = without;
         let with = without + programme[i];
         let with_cash = without + cash[i];
         // L(t) in MODEL.md's order too: poverty_line_r * n_i * growth * 12/52.
@@ -437,17 +734,23 @@ fn chunk_week(c: Chunk, s: &mut Scratch, (tally, tally_without): Tallies, w: &We
     counts.graduated_now = [now0, now1, now2];
     // Households starting this week below the line without the programme: poor at entry.
     counts.poor_at_entry = a1[continuing..started].iter().filter(|&&n| n == 0).count() as u64;
-    tally.clear();
-    tally.add_all(w.bands, income);
-    tally_without.clear();
-    tally_without.add_all(w.bands_without, income_without);
+    if let Some(Tallies {
+        windows: (bands, bands_without),
+        tallies: (tally, tally_without),
+    }) = tallies
+    {
+        tally.clear();
+        tally.add_all(bands, income);
+        tally_without.clear();
+        tally_without.add_all(bands_without, income_without);
+    }
     counts
 }
 
-/// The week's per-capita monthly incomes of the first `started` households, recomputed
-/// from the state after the pass exactly as the pass computed them (the same operations
-/// in the same order): with the programme when `programme_rp` (per KUBE) is given, else
-/// without it. For the weeks a quantile band misses and every value is needed.
+/// The week's per-capita monthly incomes of the first `started` households, computed from
+/// the state after the week as [`Pass::tally`] computes them (the same operations in the
+/// same order): with the programme when `programme_rp` (per KUBE) is given, else without
+/// it.
 pub fn incomes(
     hh: &Households,
     programme_rp: Option<&[f64]>,
@@ -509,8 +812,7 @@ mod tests {
             streams,
         };
         let mut scratch = Scratch::new(n);
-        let (mut tally, mut tally_without) = (BandTally::default(), BandTally::default());
-        let (bands, bands_without) = (Bands::new(), Bands::new());
+        let mut history = vec![0.0; n];
         let start_week: Vec<u32> = (0..kubes as u32).map(|k| k / 3).collect();
         let programme_rp: Vec<f64> = (0..kubes).map(|k| 1_000.0 + 9_999.9 * k as f64).collect();
         let cash_rp: Vec<f64> = (0..kubes).map(|k| 3_000.0 + 7_777.7 * k as f64).collect();
@@ -530,8 +832,6 @@ mod tests {
                 start_week: &start_week,
                 programme_rp: &programme_rp,
                 cash_rp: &cash_rp,
-                bands: &bands,
-                bands_without: &bands_without,
             };
             let [s0, s1, s2, s3] = &mut luck.streams.s;
             let c = Chunk {
@@ -545,19 +845,16 @@ mod tests {
                 graduated_week: hh.graduated_week.each_mut().map(|v| v.as_mut_slice()),
                 transitory: &mut luck.transitory,
                 spare_normal: &mut luck.spare_normal,
+                history: &mut history,
             };
-            let tallies = (&mut tally, &mut tally_without);
-            run_chunk(build, c, &mut scratch, tallies, &w);
-            // What a full selection would recompute from the state is what the pass
-            // tallied, bit for bit.
+            run_chunk(build, c, &mut scratch, &w, None);
+            // The history holds the week's S_wo of every started household.
             let started = start_week.iter().filter(|&&s| s as usize <= t).count() * m;
-            let (mut with, mut without) = (Vec::new(), Vec::new());
-            incomes(&hh, Some(&programme_rp), m, started, &mut with);
-            incomes(&hh, None, m, started, &mut without);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&with), bits(&scratch.income[..started]), "week {t}");
-            assert_eq!(bits(&without), bits(&scratch.income_without[..started]));
-            weekly_income.push(scratch.income.clone());
+            assert_eq!(bits(&history[..started]), bits(&hh.smoothed_rp[..started]));
+            let mut with = Vec::new();
+            incomes(&hh, Some(&programme_rp), m, started, &mut with);
+            weekly_income.push(with);
             weekly_shocks.push(luck.transitory.clone());
         }
         (hh, luck, weekly_income, weekly_shocks)

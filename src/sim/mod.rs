@@ -28,7 +28,7 @@ use crate::results::metrics::summary as sm;
 use crate::results::{PlacementResult, ReplicateOutput, summarise};
 use luck::Shocks;
 pub use path::Path;
-pub use run::{Draws, Run, simulate, simulate_with};
+pub use run::{Draws, Engine, Run, simulate, simulate_with};
 use uncertainty::ParameterDraws;
 
 /// Deterministic (MODEL.md 4) or stochastic (MODEL.md 5).

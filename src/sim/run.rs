@@ -223,6 +223,34 @@ struct Additions {
     cash_rp: Vec<f64>,
 }
 
+/// A block of consecutive weeks as the KUBE side hands it to the households: per week, the
+/// additions, the flows so far (the households fill in theirs) and the households started.
+struct Weeks {
+    first: usize,
+    len: usize,
+    additions: Vec<Additions>,
+    flows: Vec<[f64; pw::NAMES.len()]>,
+    started: Vec<u64>,
+}
+
+impl Weeks {
+    /// Room for `capacity` weeks of `kubes` KUBE (or classes).
+    fn new(capacity: usize, kubes: usize) -> Weeks {
+        Weeks {
+            first: 0,
+            len: 0,
+            additions: (0..capacity)
+                .map(|_| Additions {
+                    programme_rp: vec![0.0; kubes],
+                    cash_rp: vec![0.0; kubes],
+                })
+                .collect(),
+            flows: vec![[0.0; pw::NAMES.len()]; capacity],
+            started: vec![0; capacity],
+        }
+    }
+}
+
 impl<'a> KubeSide<'a> {
     /// What KUBE of week t depend on.
     fn context(&self, t: usize) -> kube_pass::Context<'a> {
@@ -251,6 +279,15 @@ impl<'a> KubeSide<'a> {
             }
         };
         self.started_households += started * self.members as u64;
+    }
+
+    /// Weeks `first..first + len` (at most the block's room) of the KUBE side, into `out`.
+    fn weeks(&mut self, first: usize, len: usize, out: &mut Weeks) {
+        out.first = first;
+        out.len = len;
+        for i in 0..len {
+            (out.flows[i], out.started[i]) = self.week(first + i, &mut out.additions[i]);
+        }
     }
 
     /// Week t's market and settlement, its start of week (with its eggs) having run: writes
@@ -328,16 +365,45 @@ impl<'a> KubeSide<'a> {
     }
 }
 
-/// The household side of a week: income in three arms, smoothing, the line, graduation,
-/// quantiles.
-struct HouseholdSide<'a> {
+/// What every week's household pass reads besides the KUBE side's additions.
+struct Inputs<'a> {
     world: &'a World,
     path: &'a Path,
     stochastic: bool,
-    households: Households,
-    luck: HouseholdLuck,
+    /// Per KUBE (per class of KUBE over classes): start week.
     start_week: Vec<u32>,
     alpha: f64,
+    members: usize,
+}
+
+impl Inputs<'_> {
+    /// The inputs of week t's household pass, given the week's additions.
+    fn week<'b>(&'b self, t: usize, additions: &'b Additions) -> households::Week<'b> {
+        let w = self.world;
+        households::Week {
+            t,
+            income_index: self.path.income_index[t],
+            line_index: self.path.poverty_line_index[t],
+            threshold: w.household.graduation_threshold,
+            alpha: self.alpha,
+            graduation_weeks: household::graduation_weeks_u16(w.household.graduation_weeks),
+            members: self.members,
+            stochastic: self.stochastic,
+            income_rho: w.stochastic.income_rho as f32,
+            income_sigma: w.stochastic.income_sigma as f32,
+            start_week: &self.start_week,
+            programme_rp: &additions.programme_rp,
+            cash_rp: &additions.cash_rp,
+        }
+    }
+}
+
+/// The household side of a week: income in three arms, smoothing, the line, graduation,
+/// quantiles.
+struct HouseholdSide<'a> {
+    inputs: Inputs<'a>,
+    households: Households,
+    luck: HouseholdLuck,
     members: usize,
     /// Households graduated so far, per arm.
     graduated: [u64; ARMS],
@@ -351,58 +417,87 @@ struct HouseholdSide<'a> {
 }
 
 impl HouseholdSide<'_> {
-    /// Week t's household pass, given the week's additions and the households started by
-    /// then; fills in the household entries of the week's `flows`.
-    fn week(&mut self, t: usize, additions: &Additions, started: u64, flows: &mut [f64]) {
-        let w = self.world;
-        let start_week = self
-            .classes
-            .as_ref()
-            .map_or(&self.start_week, |c| &c.start_week);
-        let week_inputs = households::Week {
-            t,
-            income_index: self.path.income_index[t],
-            line_index: self.path.poverty_line_index[t],
-            threshold: w.household.graduation_threshold,
-            alpha: self.alpha,
-            graduation_weeks: household::graduation_weeks_u16(w.household.graduation_weeks),
-            members: self.members,
-            stochastic: self.stochastic,
-            income_rho: w.stochastic.income_rho as f32,
-            income_sigma: w.stochastic.income_sigma as f32,
-            start_week,
-            programme_rp: &additions.programme_rp,
-            cash_rp: &additions.cash_rp,
-            bands: &self.bands,
-            bands_without: &self.bands_without,
-        };
-        let counts = self
-            .pass
-            .step(&mut self.households, &mut self.luck, &week_inputs);
-        let (hh, members, n) = (&self.households, self.members, started as usize);
-        let (counts, [p10, p50, p90], [p50_without]) = match self.classes.as_mut() {
-            Some(c) => {
-                let programme = Some(additions.programme_rp.as_slice());
-                let with = c.quantiles(hh, programme, members, t, [0.1, 0.5, 0.9]);
-                let without = c.quantiles(hh, None, members, t, [0.5]);
-                (c.counts(hh, members, t), with, without)
+    /// A block of weeks' household passes, given each week's additions and households
+    /// started by then; fills in the household entries of each week's flows.
+    fn block(&mut self, weeks: &mut Weeks) {
+        if self.classes.is_some() {
+            for i in 0..weeks.len {
+                self.class_week(
+                    weeks.first + i,
+                    &weeks.additions[i],
+                    weeks.started[i],
+                    &mut weeks.flows[i],
+                );
             }
+            return;
+        }
+        // Every household runs the block first, tallying each week's incomes against bands
+        // placed before the block, further ahead (and wider) week by week. Then each week's
+        // quantiles, in order: from those tallies where they hold the wanted ranks, else
+        // from the week tallied again from the block's history against the bands placed
+        // the week before (which only then are known), else by a full selection.
+        let windows = households::windows(&self.bands, &self.bands_without, weeks.len);
+        let inputs = &self.inputs;
+        let counts = self.pass.run(
+            &mut self.households,
+            &mut self.luck,
+            weeks.len,
+            |i| inputs.week(weeks.first + i, &weeks.additions[i]),
+            Some(&windows[..weeks.len]),
+        );
+        for i in 0..weeks.len {
+            let w = self.inputs.week(weeks.first + i, &weeks.additions[i]);
             // Started households are a prefix: start weeks never decrease with the KUBE
             // number.
-            None => {
-                let with = self
-                    .bands
-                    .quantiles([0.1, 0.5, 0.9], n, &self.pass.tallies, |all| {
-                        households::incomes(hh, Some(&additions.programme_rp), members, n, all)
-                    });
-                let without =
-                    self.bands_without
-                        .quantiles([0.5], n, &self.pass.tallies_without, |all| {
-                            households::incomes(hh, None, members, n, all)
-                        });
-                (counts, with, without)
-            }
-        };
+            let n = weeks.started[i] as usize;
+            let bands = (&mut self.bands, &mut self.bands_without);
+            let (with, without) =
+                self.pass
+                    .quantiles(&self.households, i, &w, n, &windows[i], bands);
+            self.record(
+                counts[i],
+                with,
+                without,
+                weeks.started[i],
+                &mut weeks.flows[i],
+            );
+        }
+    }
+
+    /// Week t's household pass over classes of KUBE (deterministic mode), given the week's
+    /// additions and the households started by then; fills in the household entries of the
+    /// week's `flows`.
+    fn class_week(&mut self, t: usize, additions: &Additions, started: u64, flows: &mut [f64]) {
+        // The pass's counts are the representatives'; the classes weight them.
+        let inputs = &self.inputs;
+        self.pass.run(
+            &mut self.households,
+            &mut self.luck,
+            1,
+            |_| inputs.week(t, additions),
+            None,
+        );
+        let (hh, members) = (&self.households, self.members);
+        let c = self
+            .classes
+            .as_mut()
+            .expect("a class week runs over classes");
+        let programme = Some(additions.programme_rp.as_slice());
+        let with = c.quantiles(hh, programme, members, t, [0.1, 0.5, 0.9]);
+        let without = c.quantiles(hh, None, members, t, [0.5]);
+        let counts = c.counts(hh, members, t);
+        self.record(counts, with, without, started, flows);
+    }
+
+    /// Adds a week's counts to the run's and writes the week's household flows.
+    fn record(
+        &mut self,
+        counts: households::Counts,
+        [p10, p50, p90]: [f64; 3],
+        [p50_without]: [f64; 1],
+        started: u64,
+        flows: &mut [f64],
+    ) {
         for arm in 0..ARMS {
             self.graduated[arm] += counts.graduated_now[arm];
         }
@@ -425,28 +520,48 @@ impl HouseholdSide<'_> {
 /// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
 /// deterministic mode (`draws = None`) or as one stochastic replicate.
 ///
-/// Households of week t need only what week t's KUBE add to their incomes, and the KUBE
-/// of week t + 1 never look at households, so the two run side by side: week t's
-/// household pass beside week t + 1's KUBE passes and market (the additions in two
-/// alternating buffers). Each side keeps its own order, so the results are those of
-/// running them one after the other.
+/// Weeks run in blocks of [`households::BLOCK_WEEKS`]. Households of a week need only
+/// what that week's KUBE add to their incomes, and KUBE never look at households, so the
+/// KUBE side runs a block ahead: block b's household passes run beside block b + 1's KUBE
+/// passes and markets (the additions in two alternating buffers), and each chunk of
+/// households runs all of a block's weeks while its state is in the core's cache. Each
+/// side keeps its own order, so the results are those of running every week's KUBE and
+/// households one after the other, for any block length (tested).
 pub fn simulate(
     world: &World,
     path: &Path,
     placement: Option<&Placement>,
     draws: Option<&Draws>,
 ) -> Run {
-    simulate_with(world, path, placement, draws, true)
+    simulate_with(world, path, placement, draws, Engine::default())
 }
 
-/// [`simulate`], choosing whether deterministic mode's household pass runs one KUBE per
-/// class ([`super::classes`]) or every KUBE: the results are the same bytes either way.
+/// How [`simulate_with`] runs a placement; every choice gives the same bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Engine {
+    /// Deterministic mode's household pass runs one KUBE per class ([`super::classes`])
+    /// rather than every KUBE.
+    pub classes: bool,
+    /// Weeks per block of the household pass, 1 to [`households::MAX_BLOCK_WEEKS`].
+    pub block_weeks: usize,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine {
+            classes: true,
+            block_weeks: households::BLOCK_WEEKS,
+        }
+    }
+}
+
+/// [`simulate`], run the way `engine` says.
 pub fn simulate_with(
     world: &World,
     path: &Path,
     placement: Option<&Placement>,
     draws: Option<&Draws>,
-    classes: bool,
+    engine: Engine,
 ) -> Run {
     let weeks = world.weeks as usize;
     let n_regions = world.regions.len();
@@ -457,7 +572,7 @@ pub fn simulate_with(
     let (mut households, mut household_luck) = init_households(world, members, &layout, draws);
     let members = members as usize;
     let n_kubes = layout.keys.len();
-    let classes = (classes && draws.is_none() && n_kubes > 0)
+    let classes = (engine.classes && draws.is_none() && n_kubes > 0)
         .then(|| Classes::of(&layout.kubes.region, &layout.kubes.start_week));
     let (blocks, replay) = match &classes {
         Some(c) => (c.blocks(world), Some(c.replay())),
@@ -487,51 +602,54 @@ pub fn simulate_with(
         price_rp_per_kg: vec![0.0; n_regions],
         feed_rp_per_kg: vec![0.0; n_regions],
     };
+    let block_weeks = engine.block_weeks;
     let mut hh = HouseholdSide {
-        world,
-        path,
-        stochastic: draws.is_some(),
+        inputs: Inputs {
+            world,
+            path,
+            stochastic: draws.is_some(),
+            start_week: classes
+                .as_ref()
+                .map_or(layout.kubes.start_week, |c| c.start_week.clone()),
+            alpha,
+            members,
+        },
         households,
         luck: household_luck,
-        start_week: layout.kubes.start_week,
-        alpha,
         members,
         graduated: [0; ARMS],
         poor_at_entry: 0,
-        pass: households::Pass::new(n_households, n_pass_kubes, members),
+        pass: households::Pass::new(n_households, n_pass_kubes, members, block_weeks),
         bands: Bands::new(),
         bands_without: Bands::new(),
         classes,
     };
     let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
-    let mut additions = [0, 1].map(|_| Additions {
-        programme_rp: vec![0.0; n_pass_kubes],
-        cash_rp: vec![0.0; n_pass_kubes],
-    });
+    let [mut current, mut following] = [0, 1].map(|_| Weeks::new(block_weeks, n_pass_kubes));
 
-    let mut next = (weeks > 0 && !super::cancel::requested()).then(|| {
+    let mut ready = weeks > 0 && !super::cancel::requested();
+    if ready {
         kube.first_week();
-        kube.week(0, &mut additions[0])
-    });
-    for t in 0..weeks {
+        kube.weeks(0, block_weeks.min(weeks), &mut current);
+    }
+    while ready {
         // After a stop request the run is abandoned; what it holds is never written.
-        let Some((mut flows, started)) = next.take().filter(|_| !super::cancel::requested()) else {
+        if super::cancel::requested() {
             break;
-        };
-        let (even, odd) = additions.split_at_mut(1);
-        let (current, following) = if t % 2 == 0 {
-            (&even[0], &mut odd[0])
-        } else {
-            (&odd[0], &mut even[0])
-        };
-        let ((), following_week) = rayon::join(
-            || hh.week(t, current, started, &mut flows),
-            || (t + 1 < weeks).then(|| kube.week(t + 1, following)),
+        }
+        let next = current.first + current.len;
+        let next_len = block_weeks.min(weeks - next);
+        rayon::join(
+            || hh.block(&mut current),
+            || kube.weeks(next, next_len, &mut following),
         );
-        program_weekly
-            .row_mut(t)
-            .assign(&ndarray::ArrayView1::from(&flows));
-        next = following_week;
+        for (i, flows) in current.flows[..current.len].iter().enumerate() {
+            program_weekly
+                .row_mut(current.first + i)
+                .assign(&ndarray::ArrayView1::from(flows));
+        }
+        std::mem::swap(&mut current, &mut following);
+        ready = next_len > 0;
     }
     let KubeSide {
         blocks,

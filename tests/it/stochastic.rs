@@ -4,7 +4,7 @@
 
 use telur::results::metrics::program_weekly as pw;
 use telur::sim::luck::Shocks;
-use telur::sim::{Draws, Path, replicate, simulate, simulate_with};
+use telur::sim::{Draws, Engine, Path, replicate, simulate, simulate_with};
 
 use crate::scenario_in;
 
@@ -195,8 +195,12 @@ rollout_weeks = 30
     let path = Path::new(&s.world);
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for p in &s.placements {
-        let a = simulate_with(&s.world, &path, Some(p), None, true);
-        let b = simulate_with(&s.world, &path, Some(p), None, false);
+        let full = Engine {
+            classes: false,
+            ..Engine::default()
+        };
+        let a = simulate_with(&s.world, &path, Some(p), None, Engine::default());
+        let b = simulate_with(&s.world, &path, Some(p), None, full);
         let (aw, bw) = (
             a.program_weekly.as_slice().unwrap(),
             b.program_weekly.as_slice().unwrap(),
@@ -321,4 +325,83 @@ rollout_weeks = 30
     );
     assert_eq!(format!("{kubes:?}"), format!("{kubes_walked:?}"));
     assert_eq!(format!("{luck:?}"), format!("{:?}", luck_walked.unwrap()));
+}
+
+/// Households run in blocks of weeks (time blocking), their weekly quantiles taken from
+/// tallies against bands placed before the block, tallied again from the block's history,
+/// or selected in full: every block length must give the bits of running week by week
+/// (blocks of one week), stochastic mode with income shocks, payouts and closures, over a
+/// horizon that no block length here divides.
+#[test]
+fn blocks_of_any_length_give_the_bits_of_week_by_week() {
+    let s = scenario_in(
+        "hand",
+        r#"
+name = "blocks"
+mode = "stochastic"
+weeks = 97
+seed = 7
+[flock]
+cull_age_weeks = 40
+[stochastic]
+outbreak_prob_week = 0.02
+[[placement]]
+name = "blocks"
+strategy = "explicit"
+allocation = { "Gorontalo" = 400, "Papua" = 300 }
+rollout_weeks = 20
+"#,
+    );
+    let path = Path::new(&s.world);
+    let shocks = Shocks::draw(&s.world, s.ensemble.seed, 1);
+    let draws = Draws {
+        seed: s.ensemble.seed,
+        replicate: 1,
+        shocks: &shocks,
+    };
+    let run = |block_weeks| {
+        let engine = Engine {
+            block_weeks,
+            ..Engine::default()
+        };
+        simulate_with(
+            &s.world,
+            &path,
+            Some(&s.placements[0]),
+            Some(&draws),
+            engine,
+        )
+    };
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let weekly = run(1);
+    // Not trivial: the quantiles move and households graduate.
+    let p50 = weekly.program_weekly.column(pw::INCOME_P50);
+    assert!(p50[96] != p50[60] && p50[60] > 0.0);
+    assert!(weekly.totals.all.graduated[0] > 0);
+    for block_weeks in [3, 4, 32] {
+        let blocked = run(block_weeks);
+        assert_eq!(
+            bits(weekly.program_weekly.as_slice().unwrap()),
+            bits(blocked.program_weekly.as_slice().unwrap()),
+            "{block_weeks}"
+        );
+        assert_eq!(
+            bits(weekly.region_weekly.as_slice().unwrap()),
+            bits(blocked.region_weekly.as_slice().unwrap()),
+            "{block_weeks}"
+        );
+        assert_eq!(
+            bits(&weekly.households.smoothed_rp),
+            bits(&blocked.households.smoothed_rp)
+        );
+        assert_eq!(
+            weekly.households.graduated_week,
+            blocked.households.graduated_week
+        );
+        assert_eq!(
+            format!("{:?}", weekly.totals),
+            format!("{:?}", blocked.totals),
+            "{block_weeks}"
+        );
+    }
 }
