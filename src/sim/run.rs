@@ -520,7 +520,7 @@ impl HouseholdSide<'_> {
 /// Runs one placement (`None`: the baseline, no KUBE) over the whole horizon, in
 /// deterministic mode (`draws = None`) or as one stochastic replicate.
 ///
-/// Weeks run in blocks of [`households::BLOCK_WEEKS`]. Households of a week need only
+/// Weeks run in blocks ([`households::block_weeks_for`]). Households of a week need only
 /// what that week's KUBE add to their incomes, and KUBE never look at households, so the
 /// KUBE side runs a block ahead: block b's household passes run beside block b + 1's KUBE
 /// passes and markets (the additions in two alternating buffers), and each chunk of
@@ -542,15 +542,17 @@ pub struct Engine {
     /// Deterministic mode's household pass runs one KUBE per class ([`super::classes`])
     /// rather than every KUBE.
     pub classes: bool,
-    /// Weeks per block of the household pass, 1 to [`households::MAX_BLOCK_WEEKS`].
-    pub block_weeks: usize,
+    /// Weeks per block of the household pass, 1 to [`households::MAX_BLOCK_WEEKS`];
+    /// `None`: as many as pay for the run's number of households
+    /// ([`households::block_weeks_for`]).
+    pub block_weeks: Option<usize>,
 }
 
 impl Default for Engine {
     fn default() -> Engine {
         Engine {
             classes: true,
-            block_weeks: households::BLOCK_WEEKS,
+            block_weeks: None,
         }
     }
 }
@@ -602,7 +604,9 @@ pub fn simulate_with(
         price_rp_per_kg: vec![0.0; n_regions],
         feed_rp_per_kg: vec![0.0; n_regions],
     };
-    let block_weeks = engine.block_weeks;
+    let block_weeks = engine
+        .block_weeks
+        .unwrap_or_else(|| households::block_weeks_for(n_households));
     let mut hh = HouseholdSide {
         inputs: Inputs {
             world,

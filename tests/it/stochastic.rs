@@ -361,7 +361,7 @@ rollout_weeks = 20
     };
     let run = |block_weeks| {
         let engine = Engine {
-            block_weeks,
+            block_weeks: Some(block_weeks),
             ..Engine::default()
         };
         simulate_with(
