@@ -208,11 +208,6 @@ impl Pass {
         }
     }
 
-    /// Weeks per block.
-    pub fn block_weeks(&self) -> usize {
-        self.block_weeks
-    }
-
     /// Runs `weeks` consecutive weeks (at most a block) of every household, `week(i)`
     /// giving the inputs of the i-th, and returns each week's counts. Each chunk runs all
     /// the weeks in a row while its state stays in the core's cache; each week writes its
@@ -338,10 +333,8 @@ impl Pass {
             .enumerate()
             .for_each(
                 |(chunk, (history, month_per_person, tally, tally_without))| {
-                    let len = month_per_person.len();
-                    let first_kube = chunk * CHUNK_KUBES;
-                    let started = w.started(first_kube, len / w.members);
-                    let without = &history[i * len..i * len + started];
+                    let (first_kube, without) =
+                        history_week(history, chunk, month_per_person.len(), i, w);
                     let worker = rayon::current_thread_index().unwrap_or(0) % scratch.len();
                     let mut s = scratch[worker]
                         .lock()
@@ -424,29 +417,60 @@ impl Pass {
         programme: bool,
         out: &mut Vec<f64>,
     ) {
-        let (size, block, m) = (self.chunk, self.block_weeks, w.members);
+        let (size, block) = (self.chunk, self.block_weeks);
         for (chunk, (history, month_per_person)) in self
             .history
             .chunks(size * block)
             .zip(hh.month_per_person.chunks(size))
             .enumerate()
         {
-            let len = month_per_person.len();
-            let first_kube = chunk * CHUNK_KUBES;
-            let started = w.started(first_kube, len / m);
-            let without = &history[i * len..i * len + started];
-            let values = without.iter().zip(month_per_person);
-            if programme {
-                let programme = &w.programme_rp[first_kube..];
-                out.extend(
-                    values
-                        .enumerate()
-                        .map(|(h, (&without, &mpp))| (without + programme[h / m]) * mpp),
-                );
-            } else {
-                out.extend(values.map(|(&without, &mpp)| without * mpp));
-            }
+            let (first_kube, without) = history_week(history, chunk, month_per_person.len(), i, w);
+            let programme = programme.then(|| &w.programme_rp[first_kube..]);
+            extend_incomes(out, without, month_per_person, programme, w.members);
         }
+    }
+}
+
+/// Chunk `chunk`'s first KUBE, and the `S_wo` of its started households in the i-th week
+/// of the block, from the chunk's piece of the history (`len` households a week).
+fn history_week<'h>(
+    history: &'h [f64],
+    chunk: usize,
+    len: usize,
+    i: usize,
+    w: &Week,
+) -> (usize, &'h [f64]) {
+    let first_kube = chunk * CHUNK_KUBES;
+    let started = w.started(first_kube, len / w.members);
+    (first_kube, &history[i * len..i * len + started])
+}
+
+/// A household's per-capita monthly income from a smoothed weekly income (`S_wo`, or
+/// `S_wo` plus its KUBE's addition for another arm) and its `52 / (12 n)`. The kernel, the
+/// history's tally and full selections all use it, so their values agree to the bit.
+#[inline(always)]
+fn per_capita(smoothed: f64, month_per_person: f64) -> f64 {
+    smoothed * month_per_person
+}
+
+/// Appends the per-capita monthly incomes of households of `members` per KUBE, from their
+/// `S_wo` and `52 / (12 n)`: with the programme when `programme_rp` (per KUBE, from the
+/// first household's) is given, else without it.
+fn extend_incomes(
+    out: &mut Vec<f64>,
+    without: &[f64],
+    month_per_person: &[f64],
+    programme_rp: Option<&[f64]>,
+    members: usize,
+) {
+    let values = without.iter().zip(month_per_person);
+    match programme_rp {
+        Some(programme) => out.extend(
+            values
+                .enumerate()
+                .map(|(h, (&without, &mpp))| per_capita(without + programme[h / members], mpp)),
+        ),
+        None => out.extend(values.map(|(&without, &mpp)| per_capita(without, mpp))),
     }
 }
 
@@ -604,8 +628,8 @@ fn tally_chunk(c: ChunkTally, s: &mut Scratch) {
         .zip(c.without.iter().zip(&s.programme_rp[..started]))
         .zip(&c.month_per_person[..started])
     {
-        *with = (without + programme) * mpp;
-        *without_pc = without * mpp;
+        *with = per_capita(without + programme, mpp);
+        *without_pc = per_capita(without, mpp);
     }
     c.tally.clear();
     c.tally.add_all(c.bands, income);
@@ -743,8 +767,8 @@ fn chunk_week(c: Chunk, s: &mut Scratch, w: &Week, tallies: Option<Tallies>) -> 
         now0 += u64::from(arm_step(up0, &mut a0[i], &mut g0[i], graduation_week, w));
         now1 += u64::from(arm_step(up1, &mut a1[i], &mut g1[i], graduation_week, w));
         now2 += u64::from(arm_step(up2, &mut a2[i], &mut g2[i], graduation_week, w));
-        income[i] = with * month_per_person[i];
-        income_without[i] = without * month_per_person[i];
+        income[i] = per_capita(with, month_per_person[i]);
+        income_without[i] = per_capita(without, month_per_person[i]);
     }
     counts.above = [above0, above1, above2];
     counts.graduated_now = [now0, now1, now2];
@@ -774,23 +798,9 @@ pub fn incomes(
     started: usize,
     out: &mut Vec<f64>,
 ) {
-    let smoothed = &hh.smoothed_rp[..started];
-    let month_per_person = &hh.month_per_person[..started];
-    match programme_rp {
-        Some(programme) => out.extend(
-            smoothed
-                .iter()
-                .zip(month_per_person)
-                .enumerate()
-                .map(|(h, (&without, &mpp))| (without + programme[h / members]) * mpp),
-        ),
-        None => out.extend(
-            smoothed
-                .iter()
-                .zip(month_per_person)
-                .map(|(&without, &mpp)| without * mpp),
-        ),
-    }
+    let (smoothed, month_per_person) =
+        (&hh.smoothed_rp[..started], &hh.month_per_person[..started]);
+    extend_incomes(out, smoothed, month_per_person, programme_rp, members);
 }
 
 #[cfg(test)]

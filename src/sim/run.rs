@@ -631,16 +631,13 @@ pub fn simulate_with(
     let mut program_weekly = Array2::<f64>::zeros((weeks, pw::NAMES.len()));
     let [mut current, mut following] = [0, 1].map(|_| Weeks::new(block_weeks, n_pass_kubes));
 
-    let mut ready = weeks > 0 && !super::cancel::requested();
-    if ready {
+    if weeks > 0 && !super::cancel::requested() {
         kube.first_week();
         kube.weeks(0, block_weeks.min(weeks), &mut current);
     }
-    while ready {
-        // After a stop request the run is abandoned; what it holds is never written.
-        if super::cancel::requested() {
-            break;
-        }
+    // Until the KUBE side has no week left to hand over; after a stop request the run is
+    // abandoned, and what it holds is never written.
+    while current.len > 0 && !super::cancel::requested() {
         let next = current.first + current.len;
         let next_len = block_weeks.min(weeks - next);
         rayon::join(
@@ -653,7 +650,6 @@ pub fn simulate_with(
                 .assign(&ndarray::ArrayView1::from(flows));
         }
         std::mem::swap(&mut current, &mut following);
-        ready = next_len > 0;
     }
     let KubeSide {
         blocks,

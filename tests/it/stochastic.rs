@@ -30,6 +30,15 @@ strategy = "explicit"
 allocation = { "Gorontalo" = 10 }
 "#;
 
+/// Replicate `replicate` of scenario `s`, its shocks drawn.
+fn draws_of<'a>(s: &telur::scenario::Scenario, replicate: u32, shocks: &'a Shocks) -> Draws<'a> {
+    Draws {
+        seed: s.ensemble.seed,
+        replicate,
+        shocks,
+    }
+}
+
 fn mean_and_se(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
@@ -74,11 +83,7 @@ fn outbreak_rate(toml: &str, reps: u32) -> f64 {
     let (mut outbreaks, mut kube_weeks) = (0.0, 0.0);
     for rep in 0..reps {
         let shocks = Shocks::draw(&s.world, s.ensemble.seed, rep);
-        let draws = Draws {
-            seed: s.ensemble.seed,
-            replicate: rep,
-            shocks: &shocks,
-        };
+        let draws = draws_of(&s, rep, &shocks);
         let run = simulate(&s.world, &path, Some(&s.placements[0]), Some(&draws));
         outbreaks += run.totals.outbreaks as f64;
         kube_weeks += run.program_weekly.column(pw::ACTIVE_KUBES).sum();
@@ -130,11 +135,7 @@ fn common_random_numbers_kube_j_of_a_region_meets_the_same_luck_in_every_placeme
     let s = scenario_in("hand", &toml);
     let path = Path::new(&s.world);
     let shocks = Shocks::draw(&s.world, s.ensemble.seed, 3);
-    let draws = Draws {
-        seed: s.ensemble.seed,
-        replicate: 3,
-        shocks: &shocks,
-    };
+    let draws = draws_of(&s, 3, &shocks);
     let a = simulate(&s.world, &path, Some(&s.placements[0]), Some(&draws));
     let b = simulate(&s.world, &path, Some(&s.placements[1]), Some(&draws));
     let (la, lb) = (a.luck.unwrap(), b.luck.unwrap());
@@ -273,11 +274,7 @@ rollout_weeks = 30
     );
     let path = Path::new(&s.world);
     let shocks = Shocks::draw(&s.world, s.ensemble.seed, 0);
-    let draws = Draws {
-        seed: s.ensemble.seed,
-        replicate: 0,
-        shocks: &shocks,
-    };
+    let draws = draws_of(&s, 0, &shocks);
     let placement = &s.placements[0];
     let layout = run::place(&s.world, Some(placement));
     let ctx = |t| Context::of_week(&s.world, Some(&placement.design), &path, Some(&draws), t);
@@ -354,11 +351,7 @@ rollout_weeks = 20
     );
     let path = Path::new(&s.world);
     let shocks = Shocks::draw(&s.world, s.ensemble.seed, 1);
-    let draws = Draws {
-        seed: s.ensemble.seed,
-        replicate: 1,
-        shocks: &shocks,
-    };
+    let draws = draws_of(&s, 1, &shocks);
     let run = |block_weeks| {
         let engine = Engine {
             block_weeks: Some(block_weeks),
