@@ -194,7 +194,7 @@ impl Classes {
     /// The type-7 quantiles `ps` of every started household's per-capita monthly income
     /// this week, with the programme (`programme_rp`: each class's addition this week) or
     /// without it: the representatives' values, each repeated as often as its class has
-    /// KUBE, in the arithmetic of [`crate::stats::Bands::quantiles`]. NaN when no household
+    /// KUBE, in the arithmetic of [`crate::stats::Bands::finish`]. NaN when no household
     /// started.
     pub fn quantiles<const N: usize>(
         &mut self,

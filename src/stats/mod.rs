@@ -256,22 +256,6 @@ impl<const N: usize> Bands<N> {
         window
     }
 
-    /// The type-7 quantiles `ps` of `n` values, using their tallies against the current
-    /// bands; then places the bands for next time. Where a band missed its quantile,
-    /// `values` writes all `n` values (in any order) into the buffer it is given, for a full
-    /// selection; the values need not be kept anywhere else.
-    pub fn quantiles(
-        &mut self,
-        ps: [f64; N],
-        n: usize,
-        tallies: &[BandTally<N>],
-        values: impl FnOnce(&mut Vec<f64>),
-    ) -> [f64; N] {
-        let mut found = [None; N];
-        self.select(ps, n, tallies.iter(), &mut found);
-        self.finish(ps, n, found, values)
-    }
-
     /// Fills in each quantile of `ps` of `n` values still missing in `found` whose ranks
     /// the `tallies` (against any bands, the same for every tally) hold.
     pub fn select<'t>(
@@ -379,7 +363,7 @@ mod band_tests {
         // A slowly drifting, shuffled set: the bands must give the same values as sorting.
         let mut bands = Bands::new();
         let ps = [0.1, 0.5, 0.9];
-        let mut tallies = vec![BandTally::default(), BandTally::default()];
+        let mut tallies = [BandTally::default(), BandTally::default()];
         let mut state = 12345u64;
         let mut next = || {
             state = state
@@ -412,15 +396,15 @@ mod band_tests {
             {
                 tally.add_all(bands.window(), chunk);
             }
-            let got = bands.quantiles(ps, data.len(), &tallies, |full| {
-                full.extend_from_slice(&data)
-            });
+            let mut found = [None; 3];
+            bands.select(ps, data.len(), tallies.iter(), &mut found);
+            let got = bands.finish(ps, data.len(), found, |full| full.extend_from_slice(&data));
             for (j, p) in ps.iter().enumerate() {
                 assert_eq!(got[j], quantile_sorted(&sorted, *p), "week {week} p {p}");
             }
         }
         assert!(full_before_steady > 0, "the first week selects in full");
-        assert!(bands.quantiles(ps, 0, &tallies, |_| {})[0].is_nan());
+        assert!(bands.finish(ps, 0, [None; 3], |_| {})[0].is_nan());
     }
 
     #[test]
