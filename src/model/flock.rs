@@ -20,6 +20,13 @@ pub enum Status {
     Failed,
 }
 
+impl Status {
+    /// Closed or failed: the KUBE keeps no hens and no cash, and nothing changes it again.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Closed | Status::Failed)
+    }
+}
+
 /// One KUBE's state between weeks.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Kube {

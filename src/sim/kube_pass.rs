@@ -181,12 +181,31 @@ impl Block {
     /// Sales, costs, deaths, culling, payouts and failure of the active KUBE; then what
     /// the week adds to each started KUBE's members in the three arms (MODEL.md 4.6).
     pub fn settle(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
+        self.settle_with::<true>(c, price_rp_per_kg, feed_rp_per_kg);
+    }
+
+    /// [`Block::settle`] with every KUBE taken through the whole settlement, the ended
+    /// ones too: what the shortcut for ended KUBE ([`Walk::settle_ended`]) is tested
+    /// against.
+    #[doc(hidden)]
+    pub fn settle_in_full(&mut self, c: &Context, price_rp_per_kg: &[f64], feed_rp_per_kg: &[f64]) {
+        self.settle_with::<false>(c, price_rp_per_kg, feed_rp_per_kg);
+    }
+
+    fn settle_with<const SHORTCUT: bool>(
+        &mut self,
+        c: &Context,
+        price_rp_per_kg: &[f64],
+        feed_rp_per_kg: &[f64],
+    ) {
         let p = c.design.expect("only placements have KUBE blocks");
         let mut w = self.walk();
         w.clear_flows();
         for k in 0..w.kubes.len() {
             w.prefetch(k + PREFETCH_KUBES);
-            w.settle(k, c, p, price_rp_per_kg, feed_rp_per_kg);
+            if !(SHORTCUT && w.settle_ended(k, c, p)) {
+                w.settle_any(k, c, p, price_rp_per_kg, feed_rp_per_kg);
+            }
         }
     }
 
@@ -242,13 +261,19 @@ struct Walk<'a> {
 const PREFETCH_KUBES: usize = 8;
 
 impl Walk<'_> {
-    /// Asks the cache for KUBE k's luck record (both of its lines), if there is one. The
-    /// records are read in order, but among the walk's two dozen streams of state the
-    /// hardware did not fetch them ahead: the first load of each line waited on memory.
+    /// Asks the cache for KUBE k's luck record (both of its lines), if there is one and
+    /// the KUBE has not ended (an ended KUBE's is never read again). The records are read
+    /// in order, but among the walk's two dozen streams of state the hardware did not
+    /// fetch them ahead: the first load of each line waited on memory.
     #[inline(always)]
     fn prefetch(&self, k: usize) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(record) = self.luck.as_ref().and_then(|luck| luck.get(k)) {
+        if let Some(record) = self
+            .luck
+            .as_ref()
+            .and_then(|luck| luck.get(k))
+            .filter(|_| !self.kubes.status[k].is_final())
+        {
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
             let line = std::ptr::from_ref(record).cast::<i8>();
             // SAFETY: a prefetch only hints the cache; both addresses are in the record
@@ -279,6 +304,15 @@ impl Walk<'_> {
         let sp = &c.world.stochastic;
         let week = c.t as u32;
         let kubes = &mut self.kubes;
+        if kubes.status[k].is_final() {
+            // Nothing starts, lays or falls ill any more, so nothing is drawn: only the
+            // payout of the week it closed is spent. (Writing only a changed value leaves
+            // the cache line of eight ended KUBE clean.)
+            if kubes.payout_rp[k] != 0.0 {
+                kubes.payout_rp[k] = 0.0;
+            }
+            return;
+        }
         let mut kube = kubes.get(k);
         let start = flock::begin_week(
             &mut kube,
@@ -347,6 +381,58 @@ impl Walk<'_> {
         price_rp_per_kg: &[f64],
         feed_rp_per_kg: &[f64],
     ) {
+        if !self.settle_ended(k, c, p) {
+            self.settle_any(k, c, p, price_rp_per_kg, feed_rp_per_kg);
+        }
+    }
+
+    /// [`Walk::settle`] of a KUBE that has closed or failed and pays nothing this week
+    /// (most KUBE-weeks of a long run): of its books only the cash arm and the two moving
+    /// averages change, as every other sum adds zero (`x + 0 = x` exactly: sums that start
+    /// at +0 and add no -0 are never -0), and it has no hens and no cash to add to the
+    /// flows. Reads and writes five numbers where [`Walk::settle_any`] reads and writes
+    /// two dozen and the KUBE's luck; the same bits (tested). Returns false, doing nothing,
+    /// for any other KUBE.
+    #[inline(always)]
+    fn settle_ended(&mut self, k: usize, c: &Context, p: &Design) -> bool {
+        let kubes = &mut self.kubes;
+        let status = kubes.status[k];
+        if !status.is_final() || kubes.payout_rp[k] != 0.0 {
+            return false;
+        }
+        debug_assert!(kubes.hens[k] == 0.0 && kubes.cash_rp[k] == 0.0);
+        let members = f64::from(p.kube.members);
+        // `account` with no mentoring, no payout and nothing forgone.
+        let programme = 0.0 / members - 0.0;
+        let cash = (kubes.outlay_per_week_rp[k] + 0.0) / members;
+        kubes.cash_gain_rp[k] += cash;
+        kubes.programme_ema_rp[k] =
+            household::smooth(c.alpha, programme, kubes.programme_ema_rp[k]);
+        kubes.cash_ema_rp[k] = household::smooth(c.alpha, cash, kubes.cash_ema_rp[k]);
+        self.count_ended(status);
+        true
+    }
+
+    /// The week's count of closed or failed KUBE.
+    #[inline(always)]
+    fn count_ended(&mut self, status: Status) {
+        match status {
+            Status::Failed => self.flows[pw::FAILED_KUBES] += 1.0,
+            Status::Closed => self.flows[pw::CLOSED_KUBES] += 1.0,
+            _ => {}
+        }
+    }
+
+    /// [`Walk::settle`] of any KUBE, whatever its status.
+    #[inline(always)]
+    fn settle_any(
+        &mut self,
+        k: usize,
+        c: &Context,
+        p: &Design,
+        price_rp_per_kg: &[f64],
+        feed_rp_per_kg: &[f64],
+    ) {
         let mut kube = self.kubes.get(k);
         let week_status = kube.status;
         if kube.status == Status::Active {
@@ -401,7 +487,7 @@ impl Walk<'_> {
             kubes.total_written_off_rp[k] += settled.written_off_rp;
             kubes.set(k, kube);
         }
-        if let Some(luck) = self.luck.as_mut() {
+        if let Some(luck) = self.luck.as_mut().filter(|_| !kube.status.is_final()) {
             luck[k].outbreak_weeks_left = luck[k].outbreak_weeks_left.saturating_sub(1);
         }
         if self.kubes.start_week[k] <= c.t as u32 {
@@ -410,11 +496,7 @@ impl Walk<'_> {
         self.flows[pw::PAYOUT_RP] += self.kubes.payout_rp[k];
         self.flows[pw::HENS] += kube.hens;
         self.flows[pw::CASH_RP] += kube.cash_rp;
-        match kube.status {
-            Status::Failed => self.flows[pw::FAILED_KUBES] += 1.0,
-            Status::Closed => self.flows[pw::CLOSED_KUBES] += 1.0,
-            _ => {}
-        }
+        self.count_ended(kube.status);
     }
 
     /// A started KUBE's week in the programme's books and its members' three arms:

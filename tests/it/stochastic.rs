@@ -245,10 +245,12 @@ rollout_weeks = 30
 }
 
 /// The KUBE side walks each block once a week, week t's settlement and week t + 1's start
-/// together (`Block::settle_then_begin`); that must be the two passes one after the other,
-/// bit for bit: every KUBE's state, books and streams, each week's flows and supply. With
-/// outbreaks, waves, culls, restocks, closures and failures frequent enough to happen
-/// here, over 2,100 KUBE (three blocks).
+/// together (`Block::settle_then_begin`), and settles a KUBE that has closed or failed by
+/// a shortcut that touches only the few numbers still changing; that must be the two
+/// passes one after the other with every KUBE settled in full, bit for bit: every KUBE's
+/// state, books and streams, each week's flows and supply. With outbreaks, waves, culls,
+/// restocks, closures and failures frequent enough to happen here, over 2,100 KUBE (three
+/// blocks).
 #[test]
 fn one_walk_per_week_gives_the_bits_of_separate_passes() {
     use telur::sim::kube_pass::{self, Context};
@@ -297,7 +299,7 @@ rollout_weeks = 30
             a.begin(&ctx(t));
             assert_eq!(bits(&a.supply_kg), bits(&w.supply_kg), "week {t}: supply");
             assert_eq!(a.started, w.started, "week {t}");
-            a.settle(&ctx(t), &price, &feed);
+            a.settle_in_full(&ctx(t), &price, &feed);
             if t + 1 < weeks {
                 w.settle_then_begin(&ctx(t), &ctx(t + 1), &price, &feed);
             } else {
@@ -308,18 +310,13 @@ rollout_weeks = 30
     }
     let (kubes, luck) = kube_pass::flatten(apart);
     let (kubes_walked, luck_walked) = kube_pass::flatten(walked);
-    // Every path was taken: outbreaks, culls and restocks, and some KUBE closed or failed.
+    // Every path was taken: outbreaks, culls and restocks, and KUBE closed or failed
+    // early enough to be settled by the shortcut for many weeks.
     let luck = luck.expect("stochastic");
     assert!(luck.iter().map(|k| k.outbreaks).sum::<u32>() > 100);
     assert!(kubes.total_restock_rp.iter().filter(|&&r| r > 0.0).count() > 100);
-    assert!(
-        kubes.status.iter().any(|s| matches!(
-            s,
-            telur::model::flock::Status::Closed | telur::model::flock::Status::Failed
-        )),
-        "{:?}",
-        kubes.status
-    );
+    let ended = kubes.status.iter().filter(|s| s.is_final()).count();
+    assert!(ended > 200, "{ended} KUBE ended");
     assert_eq!(format!("{kubes:?}"), format!("{kubes_walked:?}"));
     assert_eq!(format!("{luck:?}"), format!("{:?}", luck_walked.unwrap()));
 }
