@@ -7,6 +7,7 @@
 //! placement.
 
 use rand::RngExt;
+use rand_pcg::Pcg64;
 use rayon::prelude::*;
 
 use super::luck::{self, KubeLuck};
@@ -77,6 +78,8 @@ pub struct Block {
     pub first: usize,
     pub kubes: Kubes,
     pub luck: Option<Vec<KubeLuck>>,
+    /// Each KUBE's outbreak severity stream (stochastic mode; empty otherwise).
+    pub severity_rng: Vec<Pcg64>,
     /// This week's outbreak severity per KUBE (0: no outbreak).
     severity: Vec<f64>,
     /// This week's eggs per region from this block, kg.
@@ -97,14 +100,9 @@ pub fn blocks(world: &World, layout: &Layout, draws: Option<&Draws>) -> Vec<Bloc
                 layout.kubes.region[range.clone()].to_vec(),
                 layout.kubes.start_week[range.clone()].to_vec(),
             );
+            let keys = &layout.keys[range.clone()];
             let luck = draws.map(|d| {
-                KubeLuck::draw(
-                    &world.stochastic,
-                    d.seed,
-                    d.replicate,
-                    &world.regions,
-                    &layout.keys[range.clone()],
-                )
+                KubeLuck::draw(&world.stochastic, d.seed, d.replicate, &world.regions, keys)
             });
             Block::new(range.start, kubes, luck, world.regions.len())
         })
@@ -155,9 +153,16 @@ fn stochastic_curve(
 
 impl Block {
     /// A block of these KUBE, the first numbered `first`, in a world of `regions` regions.
-    pub fn new(first: usize, kubes: Kubes, luck: Option<Vec<KubeLuck>>, regions: usize) -> Block {
+    pub fn new(
+        first: usize,
+        kubes: Kubes,
+        luck: Option<(Vec<KubeLuck>, Vec<Pcg64>)>,
+        regions: usize,
+    ) -> Block {
+        let (luck, severity_rng) = luck.map_or((None, Vec::new()), |(l, s)| (Some(l), s));
         Block {
             first,
+            severity_rng,
             severity: vec![0.0; kubes.len()],
             supply_kg: vec![0.0; regions],
             flows: [0.0; pw::NAMES.len()],
@@ -238,6 +243,7 @@ impl Block {
         Walk {
             kubes: self.kubes.view(),
             luck: self.luck.as_mut().map(|l| &mut l[..n]),
+            severity_rng: &mut self.severity_rng,
             severity: &mut self.severity[..n],
             supply_kg: &mut self.supply_kg,
             flows: &mut self.flows,
@@ -250,6 +256,7 @@ impl Block {
 struct Walk<'a> {
     kubes: KubesView<'a>,
     luck: Option<&'a mut [KubeLuck]>,
+    severity_rng: &'a mut [Pcg64],
     severity: &'a mut [f64],
     supply_kg: &'a mut [f64],
     flows: &'a mut [f64; pw::NAMES.len()],
@@ -277,7 +284,7 @@ impl Walk<'_> {
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
             let line = std::ptr::from_ref(record).cast::<i8>();
             // SAFETY: a prefetch only hints the cache; both addresses are in the record
-            // (128 bytes or more, aligned to 64).
+            // (128 bytes, aligned to 128).
             unsafe {
                 _mm_prefetch::<_MM_HINT_T0>(line);
                 _mm_prefetch::<_MM_HINT_T0>(line.wrapping_add(64));
@@ -357,7 +364,7 @@ impl Walk<'_> {
                 self.severity[k] = luck::outbreak_severity(
                     sp.outbreak_mortality_mean,
                     sp.outbreak_mortality_concentration,
-                    &mut luck.severity_rng,
+                    &mut self.severity_rng[k],
                 );
             }
             curve = stochastic_curve(curve, c, p, luck);
@@ -458,7 +465,7 @@ impl Walk<'_> {
                             &mut luck.mortality_none,
                         );
                     if self.severity[k] > 0.0 {
-                        alive -= luck::binomial(alive, self.severity[k], &mut luck.severity_rng);
+                        alive -= luck::binomial(alive, self.severity[k], &mut self.severity_rng[k]);
                     }
                     (flock::produce(kube.hens, laying, 1.0), alive)
                 }

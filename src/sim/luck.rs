@@ -202,8 +202,9 @@ pub fn household_size(mean_size: f64, rng: &mut Pcg64) -> f64 {
     1.0 + extra
 }
 
-/// One KUBE's stochastic state: its management factors, its outbreak state and its three
-/// streams.
+/// One KUBE's stochastic state: its management factors, its outbreak state and the two
+/// streams it draws from every week (the third, of outbreak severities, drawn only in an
+/// outbreak, is kept apart: [`KubeLuck::draw`]).
 ///
 /// Kept as one record per KUBE, not as arrays per field like [`super::state::Kubes`]: the
 /// KUBE pass is scalar code that touches all of it for each KUBE in turn, so a record is
@@ -212,12 +213,13 @@ pub fn household_size(mean_size: f64, rng: &mut Pcg64) -> f64 {
 /// hand and aligned to cache lines: what every week touches fills the first two lines, so
 /// a week reads two lines per KUBE where the compiler's order (outbreak countdown after
 /// the severity stream, records straddling lines) made it read three or four; the load of
-/// the countdown was a fifth of the walk's samples.
+/// the countdown was a fifth of the walk's samples. Without the severity stream the record
+/// is those two lines exactly, aligned to the pair of lines the hardware fetches together.
 #[derive(Debug, Clone)]
-#[repr(C, align(64))]
+#[repr(C, align(128))]
 pub struct KubeLuck {
-    // What every week touches first, in the order the walk does: the outbreak draw of the
-    // start of week, then the deaths; the severity stream, drawn only in outbreaks, last.
+    // What every week touches, in the order the walk does: the outbreak draw of the start
+    // of week, then the deaths.
     pub outbreak_rng: Pcg64,
     /// Weeks of reduced laying left from an outbreak (0: none under way).
     pub outbreak_weeks_left: u32,
@@ -228,18 +230,19 @@ pub struct KubeLuck {
     pub mortality_rng: Pcg64,
     /// The mortality stream's last `ln q` and `q^n`.
     pub mortality_none: NoneChance,
-    pub severity_rng: Pcg64,
 }
 
 impl KubeLuck {
-    /// Each KUBE's luck; `keys[k]` is KUBE k's (region index, index within region).
+    /// Each KUBE's luck, and apart from it each KUBE's stream of outbreak severities
+    /// (drawn from only in an outbreak: the records then fill two cache lines exactly);
+    /// `keys[k]` is KUBE k's (region index, index within region).
     pub fn draw(
         p: &StochasticParams,
         seed: u64,
         replicate: u32,
         regions: &Regions,
         keys: &[(usize, u32)],
-    ) -> Vec<KubeLuck> {
+    ) -> (Vec<KubeLuck>, Vec<Pcg64>) {
         keys.iter()
             .map(|&(r, index)| {
                 let entity = Entity::Kube {
@@ -251,18 +254,21 @@ impl KubeLuck {
                     mean_one_lognormal(p.management_sigma_production, &mut management);
                 let mortality_factor =
                     mean_one_lognormal(p.management_sigma_mortality, &mut management);
-                KubeLuck {
+                let luck = KubeLuck {
                     outbreak_rng: stream(seed, replicate, Kind::Outbreak, entity),
                     mortality_rng: stream(seed, replicate, Kind::Mortality, entity),
-                    severity_rng: stream(seed, replicate, Kind::OutbreakSeverity, entity),
                     mortality_none: NoneChance::default(),
                     production_factor,
                     mortality_factor,
                     outbreak_weeks_left: 0,
                     outbreaks: 0,
-                }
+                };
+                (
+                    luck,
+                    stream(seed, replicate, Kind::OutbreakSeverity, entity),
+                )
             })
-            .collect()
+            .unzip()
     }
 }
 
@@ -295,7 +301,7 @@ mod tests {
     #[test]
     fn a_kube_weeks_luck_is_in_the_first_two_cache_lines_of_its_record() {
         use std::mem::{align_of, offset_of, size_of};
-        assert_eq!(align_of::<KubeLuck>(), 64);
+        assert_eq!((align_of::<KubeLuck>(), size_of::<KubeLuck>()), (128, 128));
         // Where each field a week touches ends: all within the first 128 bytes.
         let ends = [
             offset_of!(KubeLuck, outbreak_rng) + size_of::<Pcg64>(),

@@ -308,6 +308,12 @@ rollout_weeks = 30
             assert_eq!(bits(&a.flows), bits(&w.flows), "week {t}: flows");
         }
     }
+    for (a, w) in apart.iter().zip(&walked) {
+        assert_eq!(
+            format!("{:?}", a.severity_rng),
+            format!("{:?}", w.severity_rng)
+        );
+    }
     let (kubes, luck) = kube_pass::flatten(apart);
     let (kubes_walked, luck_walked) = kube_pass::flatten(walked);
     // Every path was taken: outbreaks, culls and restocks, and KUBE closed or failed
