@@ -208,9 +208,7 @@ impl Block {
         w.clear_flows();
         for k in 0..w.kubes.len() {
             w.prefetch(k + PREFETCH_KUBES);
-            if !(SHORTCUT && w.settle_ended(k, c, p)) {
-                w.settle_any(k, c, p, price_rp_per_kg, feed_rp_per_kg);
-            }
+            w.settle::<SHORTCUT>(k, c, p, price_rp_per_kg, feed_rp_per_kg);
         }
     }
 
@@ -232,7 +230,7 @@ impl Block {
         w.clear_start();
         for k in 0..w.kubes.len() {
             w.prefetch(k + PREFETCH_KUBES);
-            w.settle(k, c, p, price_rp_per_kg, feed_rp_per_kg);
+            w.settle::<true>(k, c, p, price_rp_per_kg, feed_rp_per_kg);
             w.begin(k, next, p);
         }
     }
@@ -377,27 +375,11 @@ impl Walk<'_> {
         kubes.set(k, kube);
     }
 
-    /// KUBE k's sales, costs, deaths, culling, payouts and failure, its week in the
-    /// programme's books, and its entries in the week's flows.
-    #[inline(always)]
-    fn settle(
-        &mut self,
-        k: usize,
-        c: &Context,
-        p: &Design,
-        price_rp_per_kg: &[f64],
-        feed_rp_per_kg: &[f64],
-    ) {
-        if !self.settle_ended(k, c, p) {
-            self.settle_any(k, c, p, price_rp_per_kg, feed_rp_per_kg);
-        }
-    }
-
     /// [`Walk::settle`] of a KUBE that has closed or failed and pays nothing this week
     /// (most KUBE-weeks of a long run): of its books only the cash arm and the two moving
     /// averages change, as every other sum adds zero (`x + 0 = x` exactly: sums that start
     /// at +0 and add no -0 are never -0), and it has no hens and no cash to add to the
-    /// flows. Reads and writes five numbers where [`Walk::settle_any`] reads and writes
+    /// flows. Reads and writes five numbers where the whole settlement reads and writes
     /// two dozen and the KUBE's luck; the same bits (tested). Returns false, doing nothing,
     /// for any other KUBE.
     #[inline(always)]
@@ -430,9 +412,11 @@ impl Walk<'_> {
         }
     }
 
-    /// [`Walk::settle`] of any KUBE, whatever its status.
+    /// KUBE k's sales, costs, deaths, culling, payouts and failure, its week in the
+    /// programme's books, and its entries in the week's flows; with `SHORTCUT`, by
+    /// [`Walk::settle_ended`] where that applies.
     #[inline(always)]
-    fn settle_any(
+    fn settle<const SHORTCUT: bool>(
         &mut self,
         k: usize,
         c: &Context,
@@ -440,6 +424,9 @@ impl Walk<'_> {
         price_rp_per_kg: &[f64],
         feed_rp_per_kg: &[f64],
     ) {
+        if SHORTCUT && self.settle_ended(k, c, p) {
+            return;
+        }
         let mut kube = self.kubes.get(k);
         let week_status = kube.status;
         if kube.status == Status::Active {

@@ -289,6 +289,8 @@ rollout_weeks = 30
     let n_regions = s.world.regions.len();
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     let weeks = 200;
+    // KUBE-weeks spent closed or failed: the shortcut's (all but each closing week's).
+    let mut ended_weeks = 0.0;
     for t in 0..weeks {
         // Prices that move, so payouts and failures vary from week to week.
         let price: Vec<f64> = (0..n_regions)
@@ -306,6 +308,7 @@ rollout_weeks = 30
                 w.settle(&ctx(t), &price, &feed);
             }
             assert_eq!(bits(&a.flows), bits(&w.flows), "week {t}: flows");
+            ended_weeks += w.flows[pw::CLOSED_KUBES] + w.flows[pw::FAILED_KUBES];
         }
     }
     for (a, w) in apart.iter().zip(&walked) {
@@ -318,6 +321,7 @@ rollout_weeks = 30
     let (kubes_walked, luck_walked) = kube_pass::flatten(walked);
     // Every path was taken: outbreaks, culls and restocks, and KUBE closed or failed
     // early enough to be settled by the shortcut for many weeks.
+    assert!(ended_weeks > 100_000.0, "{ended_weeks} KUBE-weeks ended");
     let luck = luck.expect("stochastic");
     assert!(luck.iter().map(|k| k.outbreaks).sum::<u32>() > 100);
     assert!(kubes.total_restock_rp.iter().filter(|&&r| r > 0.0).count() > 100);
