@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::ops::Range;
 
 use crate::model::Uncertainty;
 use crate::model::calendar::Calendar;
@@ -59,6 +60,15 @@ impl<W: Write> CsvWriter<W> {
             inner,
             number: String::new(),
         })
+    }
+
+    /// A writer that goes on with a file whose header is already written: what it writes
+    /// is what the writer that wrote the header would have written next.
+    pub fn resume(out: W) -> CsvWriter<W> {
+        CsvWriter {
+            inner: csv::WriterBuilder::new().from_writer(out),
+            number: String::new(),
+        }
     }
 
     /// One row: the key cells, then `mean,p05,p50,p95`.
@@ -147,14 +157,15 @@ pub fn region_summary_rows<W: Write>(
     Ok(())
 }
 
-/// One placement's rows of `region_weekly.csv`.
+/// One placement's rows of `region_weekly.csv` of the weeks `weeks`.
 pub fn region_weekly_rows<W: Write>(
     p: &PlacementResult,
     calendar: &Calendar,
     regions: &[String],
+    weeks: Range<u32>,
     out: &mut CsvWriter<W>,
 ) -> io::Result<()> {
-    for t in 0..calendar.weeks() {
+    for t in weeks {
         let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
         let week = t.to_string();
         for (r, region) in regions.iter().enumerate() {
@@ -169,13 +180,14 @@ pub fn region_weekly_rows<W: Write>(
     Ok(())
 }
 
-/// One placement's rows of `program_weekly.csv`.
+/// One placement's rows of `program_weekly.csv` of the weeks `weeks`.
 pub fn program_weekly_rows<W: Write>(
     p: &PlacementResult,
     calendar: &Calendar,
+    weeks: Range<u32>,
     out: &mut CsvWriter<W>,
 ) -> io::Result<()> {
-    for t in 0..calendar.weeks() {
+    for t in weeks {
         let date = calendar.week_start(t).format("%Y-%m-%d").to_string();
         let week = t.to_string();
         for (m, name) in program_weekly::NAMES.iter().enumerate() {
@@ -191,6 +203,7 @@ pub fn program_weekly_rows<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn written(keys: &[&str], stat: Stat) -> String {
         let header: Vec<String> = (0..keys.len() + 4).map(|i| format!("c{i}")).collect();
@@ -215,6 +228,56 @@ mod tests {
             "c0,c1,c2,c3,c4\nx,inf,inf,inf,inf\n"
         );
         assert_eq!("inf".parse::<f64>().unwrap(), f64::INFINITY);
+    }
+
+    #[test]
+    fn weekly_rows_written_in_pieces_after_a_resume_are_the_rows_written_at_once() {
+        // What `OutputFile::write_pieces` relies on: a writer resumed after the header
+        // writes each row as the one that wrote the header would have.
+        let (weeks, regions) = (9u32, ["Aceh".to_string(), "A, \"B\"".to_string()]);
+        let calendar = Calendar::new(NaiveDate::from_ymd_opt(2020, 1, 6).unwrap(), weeks);
+        let mut p = PlacementResult::empty("north, \"coast\"", weeks as usize, regions.len());
+        for (i, x) in p.region_weekly.iter_mut().enumerate() {
+            if i % 5 != 0 {
+                *x = Stat::single(i as f64 / 7.0);
+            }
+        }
+        for (i, x) in p.program_weekly.iter_mut().enumerate() {
+            *x = Stat::single(if i % 3 == 0 {
+                f64::INFINITY
+            } else {
+                i as f64 * 0.1
+            });
+        }
+        let mut whole = CsvWriter::new(Vec::new(), &REGION_WEEKLY_HEADER).unwrap();
+        region_weekly_rows(&p, &calendar, &regions, 0..weeks, &mut whole).unwrap();
+        let mut whole_program = CsvWriter::new(Vec::new(), &PROGRAM_WEEKLY_HEADER).unwrap();
+        program_weekly_rows(&p, &calendar, 0..weeks, &mut whole_program).unwrap();
+        let mut pieces = CsvWriter::new(Vec::new(), &REGION_WEEKLY_HEADER)
+            .unwrap()
+            .into_inner()
+            .unwrap();
+        let mut pieces_program = CsvWriter::new(Vec::new(), &PROGRAM_WEEKLY_HEADER)
+            .unwrap()
+            .into_inner()
+            .unwrap();
+        for weeks in [0..4, 4..4, 4..9] {
+            let mut w = CsvWriter::resume(Vec::new());
+            region_weekly_rows(&p, &calendar, &regions, weeks.clone(), &mut w).unwrap();
+            pieces.extend(w.into_inner().unwrap());
+            let mut w = CsvWriter::resume(Vec::new());
+            program_weekly_rows(&p, &calendar, weeks, &mut w).unwrap();
+            pieces_program.extend(w.into_inner().unwrap());
+        }
+        let whole = String::from_utf8(whole.into_inner().unwrap()).unwrap();
+        assert_eq!(whole, String::from_utf8(pieces).unwrap());
+        assert!(whole.contains("\"north, \"\"coast\"\"\",3,2020-01-27,\"A, \"\"B\"\"\""));
+        assert_eq!(
+            whole.lines().count(),
+            1 + 9 * 2 * region_weekly::NAMES.len()
+        );
+        let whole_program = whole_program.into_inner().unwrap();
+        assert_eq!(whole_program, pieces_program);
     }
 
     #[test]

@@ -87,8 +87,13 @@ fn rows(
     mut row: impl FnMut(&csv::StringRecord, Stat, usize) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    for record in reader.records() {
-        let record = record.map_err(|e| InputError::new(file, e.to_string()))?;
+    // One record, refilled row after row: a run's region_weekly.csv has hundreds of
+    // thousands of rows.
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| InputError::new(file, e.to_string()))?
+    {
         let line = record.position().map_or(0, |p| p.line() as usize);
         let s = stat(&record, file, line)?;
         row(&record, s, line)?;
@@ -189,12 +194,13 @@ struct Builder {
 
 impl Builder {
     fn entry(&mut self, name: &str) -> &mut PlacementResult {
-        let (weeks, n_regions) = (self.weeks, self.n_regions);
         if !self.by_name.contains_key(name) {
             self.order.push(name.to_string());
+            let empty = PlacementResult::empty(name, self.weeks, self.n_regions);
+            self.by_name.insert(name.to_string(), empty);
         }
         self.by_name
-            .entry(name.to_string())
-            .or_insert_with(|| PlacementResult::empty(name, weeks, n_regions))
+            .get_mut(name)
+            .expect("inserted above if it was missing")
     }
 }
