@@ -3,6 +3,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -200,18 +201,12 @@ pub(super) type Output = HashingWriter<BufWriter<File>>;
 pub(super) struct OutputFile {
     name: &'static str,
     path: PathBuf,
-    /// `None` only after writing pieces ([`OutputFile::write_pieces`]) failed half-way.
+    /// `None` only after [`OutputFile::write_weeks`] failed half-way.
     writer: Option<CsvWriter<Output>>,
 }
 
-/// Weeks of rows per piece of a weekly CSV formatted on its own thread.
+/// Weeks of rows that [`OutputFile::write_weeks`] formats as one piece.
 const WEEKS_PER_PIECE: u32 = 26;
-
-/// The weeks of the i-th piece of a weekly CSV of `weeks` weeks.
-fn piece_weeks(i: usize, weeks: u32) -> std::ops::Range<u32> {
-    let first = (i as u32).saturating_mul(WEEKS_PER_PIECE).min(weeks);
-    first..first.saturating_add(WEEKS_PER_PIECE).min(weeks)
-}
 
 impl OutputFile {
     pub(super) fn create(
@@ -236,9 +231,7 @@ impl OutputFile {
 
     fn writer(&mut self) -> Result<&mut CsvWriter<Output>> {
         let path = &self.path;
-        self.writer
-            .as_mut()
-            .ok_or_else(|| anyhow!("{}: an earlier write failed", path.display()))
+        self.writer.as_mut().ok_or_else(|| earlier_failure(path))
     }
 
     pub(super) fn write(
@@ -249,50 +242,57 @@ impl OutputFile {
         rows(writer).with_context(|| format!("while writing {}", self.path.display()))
     }
 
-    /// Writes the rows `piece(i, ..)` makes for i in `0..pieces`, each piece formatted on
-    /// whichever thread is free and all written in order: the same bytes as writing the
-    /// pieces one after the other (each row is formatted alone), in a fraction of the
-    /// time. (A national run's `region_weekly.csv` is 25 MB of numbers, and its formatting
-    /// was the longest step after the simulation.)
-    pub(super) fn write_pieces(
+    /// Writes the rows `rows(weeks, ..)` makes for weeks `0..weeks`, in pieces of
+    /// [`WEEKS_PER_PIECE`] weeks formatted on whichever thread is free and written in
+    /// order: the same bytes as one writer writing every week (each row is formatted
+    /// alone; tested in `report::csv`). A national run's `region_weekly.csv` is 25 MB of
+    /// numbers, whose formatting was the longest step after the simulation; the pieces
+    /// of one placement wait in memory until all are formatted.
+    pub(super) fn write_weeks(
         &mut self,
-        pieces: usize,
-        piece: impl Fn(usize, &mut CsvWriter<Vec<u8>>) -> io::Result<()> + Sync,
+        weeks: u32,
+        rows: impl Fn(Range<u32>, &mut CsvWriter<Vec<u8>>) -> io::Result<()> + Sync,
     ) -> Result<()> {
-        let path = self.path.display().to_string();
-        let texts: Vec<io::Result<Vec<u8>>> = (0..pieces)
+        let context = || format!("while writing {}", self.path.display());
+        let pieces: Vec<Range<u32>> = (0..weeks)
+            .step_by(WEEKS_PER_PIECE as usize)
+            .map(|first| first..(first + WEEKS_PER_PIECE).min(weeks))
+            .collect();
+        let texts: Vec<io::Result<Vec<u8>>> = pieces
             .into_par_iter()
-            .map(|i| {
+            .map(|piece| {
                 let mut w = CsvWriter::resume(Vec::new());
-                piece(i, &mut w)?;
+                rows(piece, &mut w)?;
                 w.into_inner()
             })
             .collect();
+        // The csv writer does not lend out the file, so it is taken apart and resumed.
         let writer = self
             .writer
             .take()
-            .ok_or_else(|| anyhow!("{path}: an earlier write failed"))?;
-        let mut out = writer
-            .into_inner()
-            .with_context(|| format!("while writing {path}"))?;
+            .ok_or_else(|| earlier_failure(&self.path))?;
+        let mut out = writer.into_inner().with_context(context)?;
         for text in texts {
-            out.write_all(&text.with_context(|| format!("while writing {path}"))?)
-                .with_context(|| format!("while writing {path}"))?;
+            out.write_all(&text.with_context(context)?)
+                .with_context(context)?;
         }
         self.writer = Some(CsvWriter::resume(out));
         Ok(())
     }
 
     pub(super) fn finish(self) -> Result<(String, String)> {
-        let writer = self
-            .writer
-            .ok_or_else(|| anyhow!("{}: an earlier write failed", self.path.display()))?;
+        let writer = self.writer.ok_or_else(|| earlier_failure(&self.path))?;
         let hash = writer
             .into_inner()
             .and_then(HashingWriter::finish)
             .with_context(|| format!("while writing {}", self.path.display()))?;
         Ok((self.name.to_string(), hash))
     }
+}
+
+/// What writing to a file whose writer an earlier failed write left behind says.
+fn earlier_failure(path: &Path) -> anyhow::Error {
+    anyhow!("{}: an earlier write failed", path.display())
 }
 
 /// Runs the scenario and writes its CSVs, inputs and manifest into `dir` (not the charts
@@ -335,12 +335,11 @@ pub(super) fn write_into(
             }
         }
         region_summary.write(|w| csv_out::region_summary_rows(&p, &regions, w))?;
-        let (weeks, pieces) = (calendar.weeks(), calendar.weeks().div_ceil(WEEKS_PER_PIECE));
-        region_weekly.write_pieces(pieces as usize, |i, w| {
-            csv_out::region_weekly_rows(&p, &calendar, &regions, piece_weeks(i, weeks), w)
+        region_weekly.write_weeks(calendar.weeks(), |weeks, w| {
+            csv_out::region_weekly_rows(&p, &calendar, &regions, weeks, w)
         })?;
-        program_weekly.write_pieces(pieces as usize, |i, w| {
-            csv_out::program_weekly_rows(&p, &calendar, piece_weeks(i, weeks), w)
+        program_weekly.write_weeks(calendar.weeks(), |weeks, w| {
+            csv_out::program_weekly_rows(&p, &calendar, weeks, w)
         })?;
         results.push((p.name, p.summary));
         Ok(())

@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn weekly_rows_written_in_pieces_after_a_resume_are_the_rows_written_at_once() {
-        // What `OutputFile::write_pieces` relies on: a writer resumed after the header
+        // What `OutputFile::write_weeks` relies on: a writer resumed after the header
         // writes each row as the one that wrote the header would have.
         let (weeks, regions) = (9u32, ["Aceh".to_string(), "A, \"B\"".to_string()]);
         let calendar = Calendar::new(NaiveDate::from_ymd_opt(2020, 1, 6).unwrap(), weeks);
