@@ -128,7 +128,7 @@ pub(super) fn optimize_command(args: &OptimizeArgs) -> Result<()> {
                 dir,
                 started,
             )?;
-            write_views(dir, dir)?;
+            write_views(dir, dir, Some(written.placements))?;
             Ok(conclusion(&summary))
         })
     })?;

@@ -74,8 +74,13 @@ pub(super) fn write_outputs(
 ) -> Result<Vec<(String, Vec<Stat>)>> {
     into_place(out, |dir| {
         let written = write_into(s, source, dir, run, results)?;
-        write_views(dir, dir)?;
-        Ok(written.results)
+        let summaries = written
+            .placements
+            .iter()
+            .map(|p| (p.name.clone(), p.summary.clone()))
+            .collect();
+        write_views(dir, dir, Some(written.placements))?;
+        Ok(summaries)
     })
 }
 
@@ -95,12 +100,15 @@ pub(super) enum Results<'a> {
     Shards(&'a super::shard::ShardSet),
 }
 
-/// What a run wrote, for what comes after: each placement's summary statistics (the
-/// baseline first) and every placement's summary metrics in every replicate.
+/// What a run wrote, for what comes after: every placement's results as its CSVs hold
+/// them, and its summary metrics in every replicate.
 pub(super) struct Written {
-    pub(super) results: Vec<(String, Vec<Stat>)>,
     /// `[placement][replicate][metric]`, baseline excluded.
     pub(super) replicates: Vec<Vec<Vec<f64>>>,
+    /// The baseline first, in the order of `summary.csv`, win shares filled in: the
+    /// numbers the four CSVs were written from, which read back as the same bits
+    /// ([`load_run`]).
+    pub(super) placements: Vec<PlacementResult>,
 }
 
 /// Builds a folder of outputs with `build` in a temporary folder beside `out`, then moves
@@ -320,11 +328,11 @@ pub(super) fn write_into(
         None
     };
     // Summaries wait for the last placement: win_share compares them all.
-    let mut results = Vec::new();
+    let mut placements: Vec<PlacementResult> = Vec::new();
     let mut sink = |p: PlacementResult, outputs: &[ReplicateOutput]| -> Result<()> {
         interrupted()?;
         if let Some(files) = kept.as_mut() {
-            let job = results.len();
+            let job = placements.len();
             let units: Vec<_> = (0u32..)
                 .zip(outputs)
                 .map(|(rep, out)| (job, rep, out))
@@ -341,7 +349,7 @@ pub(super) fn write_into(
         program_weekly.write_weeks(calendar.weeks(), |weeks, w| {
             csv_out::program_weekly_rows(&p, &calendar, weeks, w)
         })?;
-        results.push((p.name, p.summary));
+        placements.push(p);
         Ok(())
     };
     let replicates = match from {
@@ -350,11 +358,11 @@ pub(super) fn write_into(
     };
     interrupted()?;
     let wins = sim::win_shares(&sim::graduation_caused(&replicates));
-    for ((_, summary), win) in results.iter_mut().skip(1).zip(wins) {
-        summary[sm::WIN_SHARE] = Stat::single(win);
+    for (p, win) in placements.iter_mut().skip(1).zip(wins) {
+        p.summary[sm::WIN_SHARE] = Stat::single(win);
     }
-    for (name, stats) in &results {
-        summary.write(|w| csv_out::summary_rows(name, stats, w))?;
+    for p in &placements {
+        summary.write(|w| csv_out::summary_rows(&p.name, &p.summary, w))?;
     }
     let mut outputs = vec![
         summary.finish()?,
@@ -393,8 +401,8 @@ pub(super) fn write_into(
         .with_context(|| format!("while writing {}", path.display()))?;
     interrupted()?;
     Ok(Written {
-        results,
         replicates,
+        placements,
     })
 }
 
@@ -568,8 +576,16 @@ pub(super) fn read_manifest(dir: &Path) -> Result<Manifest> {
     })
 }
 
-/// Reads a run back from an output folder: its CSVs, manifest and resolved scenario.
-fn load_run(dir: &Path) -> Result<RunData> {
+/// Reads a run back from an output folder: its CSVs, manifest and resolved scenario; or,
+/// given the results its CSVs were just written from (`written`), those instead of the
+/// CSVs.
+///
+/// Each CSV cell is the shortest decimal that reads back as the same `f64` (an empty
+/// cell NaN), so the written results and the CSVs read back are the same numbers: the
+/// report a run draws is the one `telur report` draws from its files (tested), without
+/// parsing the 25 MB of a national run's weekly CSVs again. Debug builds (the tests')
+/// read the CSVs back anyway and check that they are.
+fn load_run(dir: &Path, written: Option<Vec<PlacementResult>>) -> Result<RunData> {
     let read = |name: &str| -> Result<String> {
         let path = dir.join(name);
         fs::read_to_string(&path).map_err(|e| {
@@ -585,22 +601,37 @@ fn load_run(dir: &Path) -> Result<RunData> {
     let manifest = read_manifest(dir)?;
     let source = Source::read(&dir.join(INPUTS).join(RESOLVED_SCENARIO)).map_err(input_error)?;
     let scenario = Scenario::load(&source, &scenario::Overrides::default())?;
-    let (summary, region_summary, region_weekly, program_weekly) = (
-        read("summary.csv")?,
-        read("region_summary.csv")?,
-        read("region_weekly.csv")?,
-        read("program_weekly.csv")?,
-    );
-    let files = load::Files {
-        summary: &summary,
-        region_summary: &region_summary,
-        region_weekly: &region_weekly,
-        program_weekly: &program_weekly,
+    let read_back = || -> Result<Vec<PlacementResult>> {
+        let (summary, region_summary, region_weekly, program_weekly) = (
+            read("summary.csv")?,
+            read("region_summary.csv")?,
+            read("region_weekly.csv")?,
+            read("program_weekly.csv")?,
+        );
+        let files = load::Files {
+            summary: &summary,
+            region_summary: &region_summary,
+            region_weekly: &region_weekly,
+            program_weekly: &program_weekly,
+        };
+        Ok(load::results(&scenario, &files).map_err(|mut e| {
+            e.file = dir.join(&e.file).display().to_string();
+            InputErrors::from(e)
+        })?)
     };
-    let placements = load::results(&scenario, &files).map_err(|mut e| {
-        e.file = dir.join(&e.file).display().to_string();
-        InputErrors::from(e)
-    })?;
+    let placements = match written {
+        Some(written) => {
+            if cfg!(debug_assertions) {
+                let files = read_back()?;
+                assert!(
+                    load::same_results(&written, &files),
+                    "the results a run wrote read back from its CSVs as other numbers"
+                );
+            }
+            written
+        }
+        None => read_back()?,
+    };
     let calendar = scenario.world.calendar();
     let optimize_path = dir.join(OPTIMIZE_SUMMARY);
     let optimization = match fs::read_to_string(&optimize_path) {
@@ -627,9 +658,14 @@ fn load_run(dir: &Path) -> Result<RunData> {
 /// What `telur optimize` found, in the folder of an optimisation.
 pub(super) const OPTIMIZE_SUMMARY: &str = "optimize.json";
 
-/// Draws the charts (PNG and SVG) and report.html of the run in `from` into `into`.
-pub(super) fn write_views(from: &Path, into: &Path) -> Result<()> {
-    let data = load_run(from)?;
+/// Draws the charts (PNG and SVG) and report.html of the run in `from` into `into`; from
+/// `written`, the results its CSVs were just written from, where given ([`load_run`]).
+pub(super) fn write_views(
+    from: &Path,
+    into: &Path,
+    written: Option<Vec<PlacementResult>>,
+) -> Result<()> {
+    let data = load_run(from, written)?;
     let rendered: Vec<Result<(Vec<u8>, String), String>> = Chart::ALL
         .par_iter()
         .map(|&chart| {
@@ -715,7 +751,7 @@ pub(super) fn report_command(dir: &Path) -> Result<()> {
                 format!("cannot draw into this folder ({e}); is it a folder telur run wrote?"),
             ))
         })?;
-    write_views(dir, scratch.path())?;
+    write_views(dir, scratch.path(), None)?;
     let charts = dir.join(CHARTS);
     if charts.exists() {
         fs::remove_dir_all(&charts)

@@ -1,7 +1,10 @@
 //! Reading a run back from its output folder's files, for charts and the report.
 //!
 //! `telur report DIR` redraws from these files alone, so charts never depend on anything
-//! but what a run wrote: the four CSVs, the manifest, and `inputs/scenario.toml`.
+//! but what a run wrote: the four CSVs, the manifest, and `inputs/scenario.toml`. A run
+//! itself draws from the results it wrote the CSVs from, which are the same numbers (every
+//! cell is the shortest decimal that reads back as the same `f64`): it skips reading them
+//! back, and debug builds check [`same_results`] of the two.
 
 use std::collections::HashMap;
 
@@ -57,6 +60,34 @@ fn cell(text: &str) -> Result<f64, String> {
             .parse::<f64>()
             .map_err(|_| format!("{t:?} is not a number")),
     }
+}
+
+/// Whether two sets of results hold the same numbers: the same names in the same order,
+/// and every statistic the same bits, any NaN matching any NaN (an empty CSV cell).
+pub fn same_results(a: &[PlacementResult], b: &[PlacementResult]) -> bool {
+    fn same(a: &Stat, b: &Stat) -> bool {
+        a.values()
+            .iter()
+            .zip(b.values())
+            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+    }
+    fn all<'s>(
+        a: impl ExactSizeIterator<Item = &'s Stat>,
+        b: impl ExactSizeIterator<Item = &'s Stat>,
+    ) -> bool {
+        a.len() == b.len() && a.zip(b).all(|(x, y)| same(x, y))
+    }
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(a, b)| {
+            a.name == b.name
+                && all(a.summary.iter(), b.summary.iter())
+                && a.region_summary.dim() == b.region_summary.dim()
+                && all(a.region_summary.iter(), b.region_summary.iter())
+                && a.region_weekly.dim() == b.region_weekly.dim()
+                && all(a.region_weekly.iter(), b.region_weekly.iter())
+                && a.program_weekly.dim() == b.program_weekly.dim()
+                && all(a.program_weekly.iter(), b.program_weekly.iter())
+        })
 }
 
 /// Reads the last four cells of a record as a [`Stat`].
@@ -202,5 +233,45 @@ impl Builder {
         self.by_name
             .get_mut(name)
             .expect("inserted above if it was missing")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(name: &str) -> PlacementResult {
+        let mut p = PlacementResult::empty(name, 3, 2);
+        for (i, s) in p.region_weekly.iter_mut().enumerate() {
+            *s = Stat::single(i as f64 * 0.1);
+        }
+        p.summary[0] = Stat::single(-0.0);
+        p
+    }
+
+    #[test]
+    fn same_results_compare_every_bit_and_let_any_nan_match_any_nan() {
+        let a = vec![result("baseline"), result("north")];
+        assert!(same_results(&a, &a.clone()));
+        // A NaN with another payload still matches: an empty cell reads as one NaN.
+        let mut b = a.clone();
+        b[1].program_weekly[[2, 1]].p95 = -f64::NAN;
+        assert!(same_results(&a, &b));
+        // One ulp, the sign of a zero, a name, a missing placement: different.
+        let mut b = a.clone();
+        let x = &mut b[1].region_weekly[[1, 1, 0]].p50;
+        *x = f64::from_bits(x.to_bits() + 1);
+        assert!(!same_results(&a, &b));
+        let mut b = a.clone();
+        b[0].summary[0].mean = 0.0;
+        assert!(!same_results(&a, &b));
+        let mut b = a.clone();
+        b[1].name = "south".into();
+        assert!(!same_results(&a, &b));
+        assert!(!same_results(&a, &a[..1]));
+        // Arrays of another shape are never the same, even where one holds no values.
+        let mut b = a.clone();
+        b[0].region_summary = ndarray::Array2::from_elem((0, 3), Stat::single(0.0));
+        assert!(!same_results(&a, &b));
     }
 }
