@@ -19,12 +19,24 @@ import sys
 import time
 
 
+class Failed(Exception):
+    """A command that did not run or exited with an error."""
+
+
 def timed(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
-    )
-    return time.perf_counter() - start
+    try:
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise Failed(f"cannot run {shlex.join(command)}: {e.strerror}") from e
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
+        raise Failed(
+            f"{shlex.join(command)} exited with {done.returncode}"
+            + "".join(f"\n  {line}" for line in tail)
+        )
+    return elapsed
 
 
 def main() -> int:
@@ -47,8 +59,8 @@ def main() -> int:
             else:
                 tb.append(timed(b))
                 ta.append(timed(a))
-    except subprocess.CalledProcessError as e:
-        print(f"alternate.py: {shlex.join(e.cmd)} exited with {e.returncode}", file=sys.stderr)
+    except Failed as e:
+        print(f"alternate.py: {e}", file=sys.stderr)
         return 2
     d = [y - x for x, y in zip(ta, tb)]
     se = statistics.stdev(d) / len(d) ** 0.5
