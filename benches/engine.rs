@@ -139,17 +139,20 @@ fn kube_step(c: &mut Criterion) {
                         |i| week(first + i),
                         Some(&windows[..block]),
                     );
+                    let starts = &layout.kubes.start_week[..kubes];
+                    let started: Vec<usize> = (first..first + block)
+                        .map(|t| starts.iter().filter(|&&s| s as usize <= t).count() * 10)
+                        .collect();
+                    let found = pass.select_ahead(&started);
                     for (i, w) in windows[..block].iter().enumerate() {
-                        let t = first + i;
-                        let starts = &layout.kubes.start_week[..kubes];
-                        let started = starts.iter().filter(|&&s| s as usize <= t).count();
                         let q = pass.quantiles(
                             &hh,
                             i,
-                            &week(t),
-                            started * 10,
+                            &week(first + i),
+                            started[i],
                             w,
                             (&mut bands, &mut bands_without),
+                            found[i],
                         );
                         black_box(q);
                     }

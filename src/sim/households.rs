@@ -29,7 +29,7 @@ use super::luck::{self, HouseholdLuck};
 use super::rng::xoshiro_next_into;
 use super::state::{ARMS, Households, NOT_GRADUATED};
 use crate::model::household;
-use crate::stats::{BandTally, Bands, Window};
+use crate::stats::{BandTally, Bands, Window, select_band};
 
 /// KUBE per chunk of the household pass.
 pub const CHUNK_KUBES: usize = 256;
@@ -91,6 +91,14 @@ type ArmTallies = (BandTally<3>, BandTally<1>);
 /// The bands of a week: the programme arm's quantiles, the without arm's.
 pub type ArmWindows = (Window<3>, Window<1>);
 
+/// The weekly quantiles taken of the incomes with the programme, and without it.
+const P: [f64; 3] = [0.1, 0.5, 0.9];
+const P_WITHOUT: [f64; 1] = [0.5];
+
+/// A week's quantiles found so far (`None`: not yet): the programme arm's, the without
+/// arm's.
+pub type Found = ([Option<f64>; 3], [Option<f64>; 1]);
+
 /// Most weeks a block can hold.
 pub const MAX_BLOCK_WEEKS: usize = 32;
 
@@ -135,6 +143,8 @@ pub struct Pass {
     /// Per chunk, per week of the block: the tallies of both arms against bands placed
     /// before the block ([`crate::stats::Bands::ahead`]), made while the chunk runs.
     ahead: Vec<Vec<ArmTallies>>,
+    /// Scratch of each of a block's selections from those tallies ([`Pass::select_ahead`]).
+    selections: Vec<Vec<f64>>,
     /// One scratch per worker thread, each sized for a chunk: a chunk's inputs and
     /// intermediate values stay in that core's cache instead of streaming through memory.
     scratch: Vec<Mutex<Scratch>>,
@@ -200,6 +210,7 @@ impl Pass {
             tallies: vec![BandTally::default(); chunks],
             tallies_without: vec![BandTally::default(); chunks],
             ahead: vec![vec![ArmTallies::default(); block_weeks]; chunks],
+            selections: vec![Vec::new(); block_weeks * (P.len() + P_WITHOUT.len())],
             scratch,
             build: Build::best(),
             block_weeks,
@@ -354,27 +365,45 @@ impl Pass {
             );
     }
 
-    /// The tallies of the i-th week of the block just run, one per chunk, made during the
-    /// run against the bands it was given: the programme arm's, the without arm's.
-    pub fn ahead(
-        &self,
-        i: usize,
-    ) -> (
-        impl Iterator<Item = &BandTally<3>> + Clone,
-        impl Iterator<Item = &BandTally<1>> + Clone,
-    ) {
-        (
-            self.ahead.iter().map(move |a| &a[i].0),
-            self.ahead.iter().map(move |a| &a[i].1),
-        )
+    /// The quantiles that the tallies made during the run hold, for each of the block's
+    /// weeks (`started[i]`: the i-th week's started households), `None` where a band
+    /// missed its rank: the programme arm's p10, p50 and p90 and the without arm's p50.
+    /// The sixteen selections of a block of four weeks are independent of each other and
+    /// of the [`Bands`] (the run's bands were placed before the block), so they run in
+    /// parallel, each gathering its band's values into scratch of its own.
+    pub fn select_ahead(&mut self, started: &[usize]) -> [Found; MAX_BLOCK_WEEKS] {
+        const SELECTIONS: usize = P.len() + P_WITHOUT.len();
+        let weeks = started.len();
+        let mut found = [None; SELECTIONS * MAX_BLOCK_WEEKS];
+        let ahead = &self.ahead;
+        found[..weeks * SELECTIONS]
+            .par_iter_mut()
+            .zip(self.selections.par_iter_mut())
+            .enumerate()
+            .for_each(|(s, (found, band))| {
+                let (i, j) = (s / SELECTIONS, s % SELECTIONS);
+                let n = started[i];
+                *found = match j.checked_sub(P.len()) {
+                    None => select_band(P[j], n, j, ahead.iter().map(|a| &a[i].0), band),
+                    Some(j) => select_band(P_WITHOUT[j], n, j, ahead.iter().map(|a| &a[i].1), band),
+                };
+            });
+        let mut out = [([None; 3], [None; 1]); MAX_BLOCK_WEEKS];
+        for (out, found) in out.iter_mut().zip(found.chunks_exact(SELECTIONS)) {
+            out.0.copy_from_slice(&found[..P.len()]);
+            out.1.copy_from_slice(&found[P.len()..]);
+        }
+        out
     }
 
     /// The quantiles of the i-th week of the block just run (`w`: its inputs, `n` its
-    /// started households, `windows` the bands the run tallied it against): the
-    /// programme arm's p10, p50 and p90 and the without arm's p50 of the per-capita
-    /// monthly incomes, exact. From the run's tallies where they hold the wanted ranks;
-    /// else from the week tallied again from the history against the bands placed the week
-    /// before (known only now); else by a full selection. The bands then move on a week.
+    /// started households, `windows` the bands the run tallied it against, `found` what
+    /// [`Pass::select_ahead`] found in the run's tallies): the programme arm's p10, p50
+    /// and p90 and the without arm's p50 of the per-capita monthly incomes, exact. From
+    /// the run's tallies where they hold the wanted ranks; else from the week tallied
+    /// again from the history against the bands placed the week before (known only now);
+    /// else by a full selection. The bands then move on a week.
+    #[allow(clippy::too_many_arguments)]
     pub fn quantiles(
         &mut self,
         hh: &Households,
@@ -383,13 +412,8 @@ impl Pass {
         n: usize,
         windows: &ArmWindows,
         (bands, bands_without): (&mut Bands<3>, &mut Bands<1>),
+        (mut with, mut without): Found,
     ) -> ([f64; 3], [f64; 1]) {
-        const P: [f64; 3] = [0.1, 0.5, 0.9];
-        const P_WITHOUT: [f64; 1] = [0.5];
-        let (mut with, mut without) = ([None; 3], [None; 1]);
-        let (ahead, ahead_without) = self.ahead(i);
-        bands.select(P, n, ahead, &mut with);
-        bands_without.select(P_WITHOUT, n, ahead_without, &mut without);
         let missed = with.iter().chain(&without).any(Option::is_none);
         let again = (*bands.window(), *bands_without.window());
         if missed && again != *windows {
@@ -817,26 +841,7 @@ mod tests {
     fn run_weeks(build: Build, kubes: usize, weeks: usize) -> Weeks {
         let m = 7;
         let n = kubes * m;
-        let people: Vec<f64> = (0..n).map(|h| 1.0 + (h % 4) as f64).collect();
-        let mut hh = Households::new(
-            (0..n).map(|h| 900_000.0 + 77_777.7 * h as f64).collect(),
-            people.clone(),
-            people.iter().map(|p| 480_000.0 * p).collect(),
-        );
-        let mut streams = IncomeStreams::with_capacity(n);
-        for h in 0..n as u32 {
-            let entity = Entity::Household {
-                region: "64",
-                kube: h / 7,
-                member: h % 7,
-            };
-            streams.push(lane_seed(5, 0, Kind::IncomeShocks, entity));
-        }
-        let mut luck = HouseholdLuck {
-            transitory: vec![0.0; n],
-            spare_normal: vec![0.0; n],
-            streams,
-        };
+        let (mut hh, mut luck) = households(n, m);
         let mut scratch = Scratch::new(n);
         let mut history = vec![0.0; n];
         let start_week: Vec<u32> = (0..kubes as u32).map(|k| k / 3).collect();
@@ -844,21 +849,8 @@ mod tests {
         let cash_rp: Vec<f64> = (0..kubes).map(|k| 3_000.0 + 7_777.7 * k as f64).collect();
         let (mut weekly_income, mut weekly_shocks) = (Vec::new(), Vec::new());
         for t in 0..weeks {
-            let w = Week {
-                t,
-                income_index: 1.0 + t as f64 * 1e-3,
-                line_index: 1.0 + t as f64 * 7e-4,
-                threshold: 1.0,
-                alpha: 2.0 / 14.0,
-                graduation_weeks: 4,
-                members: m,
-                stochastic: true,
-                income_rho: 0.9,
-                income_sigma: 0.3,
-                start_week: &start_week,
-                programme_rp: &programme_rp,
-                cash_rp: &cash_rp,
-            };
+            let kube = (&start_week[..], &programme_rp[..], &cash_rp[..]);
+            let w = test_week(t, m, 7e-4, 0.3, kube);
             let [s0, s1, s2, s3] = &mut luck.streams.s;
             let c = Chunk {
                 first_kube: 0,
@@ -884,6 +876,121 @@ mod tests {
             weekly_shocks.push(luck.transitory.clone());
         }
         (hh, luck, weekly_income, weekly_shocks)
+    }
+
+    /// Week t of households of KUBE of `m` members (per KUBE: start week, the programme's
+    /// and the cash's additions): incomes growing 0.1% a week and the line `line_growth`,
+    /// shocks of rho 0.9 and sigma `sigma`, graduation after four weeks above the line.
+    fn test_week<'a>(
+        t: usize,
+        m: usize,
+        line_growth: f64,
+        sigma: f32,
+        (start_week, programme_rp, cash_rp): (&'a [u32], &'a [f64], &'a [f64]),
+    ) -> Week<'a> {
+        Week {
+            t,
+            income_index: 1.0 + t as f64 * 1e-3,
+            line_index: 1.0 + t as f64 * line_growth,
+            threshold: 1.0,
+            alpha: 2.0 / 14.0,
+            graduation_weeks: 4,
+            members: m,
+            stochastic: true,
+            income_rho: 0.9,
+            income_sigma: sigma,
+            start_week,
+            programme_rp,
+            cash_rp,
+        }
+    }
+
+    /// `n` households of KUBE of `m` members, their incomes spread from Rp 0.9 M up, and
+    /// their income streams.
+    fn households(n: usize, m: usize) -> (Households, HouseholdLuck) {
+        let people: Vec<f64> = (0..n).map(|h| 1.0 + (h % 4) as f64).collect();
+        let hh = Households::new(
+            (0..n).map(|h| 900_000.0 + 77_777.7 * h as f64).collect(),
+            people.clone(),
+            people.iter().map(|p| 480_000.0 * p).collect(),
+        );
+        let mut streams = IncomeStreams::with_capacity(n);
+        for h in 0..n as u32 {
+            let entity = Entity::Household {
+                region: "64",
+                kube: h / m as u32,
+                member: h % m as u32,
+            };
+            streams.push(lane_seed(5, 0, Kind::IncomeShocks, entity));
+        }
+        let luck = HouseholdLuck {
+            transitory: vec![0.0; n],
+            spare_normal: vec![0.0; n],
+            streams,
+        };
+        (hh, luck)
+    }
+
+    #[test]
+    fn selections_ahead_are_the_exact_quantiles_the_run_tallies_hold() {
+        // 600 KUBE of 7 (three chunks) starting over the first weeks, in blocks of four
+        // weeks, on two threads: each selection from the run's tallies that finds its
+        // quantile finds the exact one, and the bands then hold most of them.
+        use crate::stats::quantile_sorted;
+        let (kubes, m) = (600, 7);
+        let n = kubes * m;
+        let (mut hh, mut luck) = households(n, m);
+        let start_week: Vec<u32> = (0..kubes as u32).map(|k| k / 100).collect();
+        let programme_rp: Vec<f64> = (0..kubes).map(|k| 500.0 + 999.9 * k as f64).collect();
+        let cash_rp = vec![2_000.0; kubes];
+        let week = |t| test_week(t, m, 0.0, 0.05, (&start_week, &programme_rp, &cash_rp));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of two threads");
+        let (mut found_some, mut missed) = (0, 0);
+        pool.install(|| {
+            let mut pass = Pass::new(n, kubes, m, 4);
+            let (mut bands, mut bands_without) = (Bands::new(), Bands::new());
+            for first in (0..40).step_by(4) {
+                let windows = windows(&bands, &bands_without, 4);
+                pass.run(
+                    &mut hh,
+                    &mut luck,
+                    4,
+                    |i| week(first + i),
+                    Some(&windows[..4]),
+                );
+                let started: Vec<usize> = (first..first + 4)
+                    .map(|t| week(t).started(0, kubes))
+                    .collect();
+                let found = pass.select_ahead(&started);
+                for (i, &n) in started.iter().enumerate() {
+                    let w = week(first + i);
+                    for (programme, ps, found) in [
+                        (true, &P[..], &found[i].0[..]),
+                        (false, &P_WITHOUT[..], &found[i].1[..]),
+                    ] {
+                        let mut all = Vec::new();
+                        pass.incomes(&hh, i, &w, programme, &mut all);
+                        assert_eq!(all.len(), n);
+                        all.sort_by(f64::total_cmp);
+                        for (&p, q) in ps.iter().zip(found) {
+                            match q {
+                                Some(q) => {
+                                    assert_eq!(*q, quantile_sorted(&all, p), "week {}", first + i);
+                                    found_some += 1;
+                                }
+                                None => missed += 1,
+                            }
+                        }
+                    }
+                    let bands = (&mut bands, &mut bands_without);
+                    pass.quantiles(&hh, i, &w, n, &windows[i], bands, found[i]);
+                }
+            }
+        });
+        assert!(found_some > 100 && missed > 0, "{found_some} {missed}");
     }
 
     #[test]

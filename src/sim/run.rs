@@ -445,15 +445,24 @@ impl HouseholdSide<'_> {
             |i| inputs.week(weeks.first + i, &weeks.additions[i]),
             Some(&windows[..weeks.len]),
         );
+        // Started households are a prefix: start weeks never decrease with the KUBE number.
+        let mut started = [0usize; households::MAX_BLOCK_WEEKS];
+        for (n, &s) in started.iter_mut().zip(&weeks.started[..weeks.len]) {
+            *n = s as usize;
+        }
+        let found = self.pass.select_ahead(&started[..weeks.len]);
         for i in 0..weeks.len {
             let w = self.inputs.week(weeks.first + i, &weeks.additions[i]);
-            // Started households are a prefix: start weeks never decrease with the KUBE
-            // number.
-            let n = weeks.started[i] as usize;
             let bands = (&mut self.bands, &mut self.bands_without);
-            let (with, without) =
-                self.pass
-                    .quantiles(&self.households, i, &w, n, &windows[i], bands);
+            let (with, without) = self.pass.quantiles(
+                &self.households,
+                i,
+                &w,
+                started[i],
+                &windows[i],
+                bands,
+                found[i],
+            );
             self.record(
                 counts[i],
                 with,

@@ -265,23 +265,9 @@ impl<const N: usize> Bands<N> {
         tallies: impl Iterator<Item = &'t BandTally<N>> + Clone,
         found: &mut [Option<f64>; N],
     ) {
-        if n == 0 {
-            return;
-        }
         for j in 0..N {
-            if found[j].is_some() {
-                continue;
-            }
-            let (k, frac) = rank(n, ps[j]);
-            let below = tallies.clone().map(|t| t.below[j]).sum::<u64>() as usize;
-            // Band j's values, gathered in chunk order (the result does not depend on it).
-            self.band.clear();
-            for t in tallies.clone() {
-                self.band.extend_from_slice(t.kept(j));
-            }
-            let last_needed = if frac > 0.0 { k + 1 } else { k };
-            if below <= k && last_needed < below + self.band.len() {
-                found[j] = Some(interpolate(&mut self.band, k - below, frac));
+            if found[j].is_none() {
+                found[j] = select_band(ps[j], n, j, tallies.clone(), &mut self.band);
             }
         }
     }
@@ -345,6 +331,31 @@ impl<const N: usize> Bands<N> {
 }
 
 /// `x[k] + frac (x[k+1] - x[k])` in sorted order, by selection in `data`.
+/// Quantile `p` of `n` values from band j of the `tallies` (against any bands, the same
+/// for every tally), if the band holds its ranks; `band` is scratch for gathering the
+/// band's values. The result depends only on the values, not on the order of the tallies
+/// or of the values in them, so selections can run apart from the [`Bands`] (in parallel,
+/// say) and give the same bits.
+pub fn select_band<'t, const N: usize>(
+    p: f64,
+    n: usize,
+    j: usize,
+    tallies: impl Iterator<Item = &'t BandTally<N>> + Clone,
+    band: &mut Vec<f64>,
+) -> Option<f64> {
+    if n == 0 {
+        return None;
+    }
+    let (k, frac) = rank(n, p);
+    let below = tallies.clone().map(|t| t.below[j]).sum::<u64>() as usize;
+    band.clear();
+    for t in tallies {
+        band.extend_from_slice(t.kept(j));
+    }
+    let last_needed = if frac > 0.0 { k + 1 } else { k };
+    (below <= k && last_needed < below + band.len()).then(|| interpolate(band, k - below, frac))
+}
+
 fn interpolate(data: &mut [f64], k: usize, frac: f64) -> f64 {
     let (_, &mut x_lo, rest) = data.select_nth_unstable_by(k, f64::total_cmp);
     if frac == 0.0 || rest.is_empty() {
