@@ -95,6 +95,9 @@ pub type ArmWindows = (Window<3>, Window<1>);
 const P: [f64; 3] = [0.1, 0.5, 0.9];
 const P_WITHOUT: [f64; 1] = [0.5];
 
+/// Quantiles taken of each week.
+const SELECTIONS: usize = P.len() + P_WITHOUT.len();
+
 /// A week's quantiles found so far (`None`: not yet): the programme arm's, the without
 /// arm's.
 pub type Found = ([Option<f64>; 3], [Option<f64>; 1]);
@@ -143,7 +146,10 @@ pub struct Pass {
     /// Per chunk, per week of the block: the tallies of both arms against bands placed
     /// before the block ([`crate::stats::Bands::ahead`]), made while the chunk runs.
     ahead: Vec<Vec<ArmTallies>>,
-    /// Scratch of each of a block's selections from those tallies ([`Pass::select_ahead`]).
+    /// Scratch of each piece of a block's selections from those tallies, one piece per
+    /// thread ([`Pass::select_ahead`]); one piece for runs that go week by week (a few
+    /// thousand values a week, often one replicate per thread: handing four selections
+    /// out to the pool cost the default scenario's 200 replicates 1.5%).
     selections: Vec<Vec<f64>>,
     /// One scratch per worker thread, each sized for a chunk: a chunk's inputs and
     /// intermediate values stay in that core's cache instead of streaming through memory.
@@ -202,7 +208,8 @@ impl Pass {
         let chunks = kubes.div_ceil(CHUNK_KUBES).max(1);
         let chunk = CHUNK_KUBES * members;
         let size = chunk.min(households);
-        let threads = rayon::current_num_threads().min(chunks).max(1);
+        let threads_all = rayon::current_num_threads().max(1);
+        let threads = threads_all.min(chunks);
         let scratch = (0..threads)
             .map(|_| Mutex::new(Scratch::new(size)))
             .collect();
@@ -210,7 +217,14 @@ impl Pass {
             tallies: vec![BandTally::default(); chunks],
             tallies_without: vec![BandTally::default(); chunks],
             ahead: vec![vec![ArmTallies::default(); block_weeks]; chunks],
-            selections: vec![Vec::new(); block_weeks * (P.len() + P_WITHOUT.len())],
+            selections: vec![
+                Vec::new();
+                if block_weeks > 1 {
+                    threads_all.min(16)
+                } else {
+                    1
+                }
+            ],
             scratch,
             build: Build::best(),
             block_weeks,
@@ -370,35 +384,28 @@ impl Pass {
     /// missed its rank: the programme arm's p10, p50 and p90 and the without arm's p50.
     /// The sixteen selections of a block of four weeks are independent of each other and
     /// of the [`Bands`] (the run's bands were placed before the block), so they run in
-    /// parallel, each gathering its band's values into scratch of its own.
+    /// parallel, in as many pieces as the pool has threads, each piece gathering its
+    /// bands' values into one scratch of its own.
     pub fn select_ahead(&mut self, started: &[usize]) -> [Found; MAX_BLOCK_WEEKS] {
-        const SELECTIONS: usize = P.len() + P_WITHOUT.len();
         let weeks = started.len();
         let mut found = [None; SELECTIONS * MAX_BLOCK_WEEKS];
-        let ahead = &self.ahead;
-        let select = |(s, (found, band)): (usize, (&mut Option<f64>, &mut Vec<f64>))| {
-            let (i, j) = (s / SELECTIONS, s % SELECTIONS);
-            let n = started[i];
-            *found = match j.checked_sub(P.len()) {
-                None => select_band(P[j], n, j, ahead.iter().map(|a| &a[i].0), band),
-                Some(j) => select_band(P_WITHOUT[j], n, j, ahead.iter().map(|a| &a[i].1), band),
-            };
-        };
         let found_now = &mut found[..weeks * SELECTIONS];
-        if self.block_weeks > 1 {
-            let bands = self.selections.par_iter_mut();
-            found_now
-                .par_iter_mut()
-                .zip(bands)
-                .enumerate()
-                .for_each(select);
-        } else {
-            // Runs small enough to go week by week (a few thousand values each, often
-            // one replicate per thread): handing out four selections would cost more
-            // than it saves (the default scenario's 200 replicates took 1.5% longer).
-            let bands = self.selections.iter_mut();
-            found_now.iter_mut().zip(bands).enumerate().for_each(select);
-        }
+        let per_piece = found_now.len().div_ceil(self.selections.len()).max(1);
+        let ahead = &self.ahead;
+        found_now
+            .par_chunks_mut(per_piece)
+            .zip(self.selections.par_iter_mut())
+            .enumerate()
+            .for_each(|(piece, (found, band))| {
+                for (s, found) in (piece * per_piece..).zip(found) {
+                    let (i, j) = (s / SELECTIONS, s % SELECTIONS);
+                    let (n, tallies) = (started[i], ahead.iter().map(|a| &a[i]));
+                    *found = match j.checked_sub(P.len()) {
+                        None => select_band(P[j], n, j, tallies.map(|t| &t.0), band),
+                        Some(j) => select_band(P_WITHOUT[j], n, j, tallies.map(|t| &t.1), band),
+                    };
+                }
+            });
         let mut out = [([None; 3], [None; 1]); MAX_BLOCK_WEEKS];
         for (out, found) in out.iter_mut().zip(found.chunks_exact(SELECTIONS)) {
             out.0.copy_from_slice(&found[..P.len()]);
