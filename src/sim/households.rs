@@ -208,8 +208,14 @@ impl Pass {
         let chunks = kubes.div_ceil(CHUNK_KUBES).max(1);
         let chunk = CHUNK_KUBES * members;
         let size = chunk.min(households);
-        let threads_all = rayon::current_num_threads().max(1);
-        let threads = threads_all.min(chunks);
+        let threads = rayon::current_num_threads().min(chunks).max(1);
+        // Pieces of a block's selections: one per thread of the pool, never more than
+        // there are selections; one where the run goes week by week.
+        let pieces = if block_weeks > 1 {
+            rayon::current_num_threads().clamp(1, block_weeks * SELECTIONS)
+        } else {
+            1
+        };
         let scratch = (0..threads)
             .map(|_| Mutex::new(Scratch::new(size)))
             .collect();
@@ -217,14 +223,7 @@ impl Pass {
             tallies: vec![BandTally::default(); chunks],
             tallies_without: vec![BandTally::default(); chunks],
             ahead: vec![vec![ArmTallies::default(); block_weeks]; chunks],
-            selections: vec![
-                Vec::new();
-                if block_weeks > 1 {
-                    threads_all.min(16)
-                } else {
-                    1
-                }
-            ],
+            selections: vec![Vec::new(); pieces],
             scratch,
             build: Build::best(),
             block_weeks,
@@ -237,8 +236,8 @@ impl Pass {
     /// giving the inputs of the i-th, and returns each week's counts. Each chunk runs all
     /// the weeks in a row while its state stays in the core's cache; each week writes its
     /// started households' `S_wo` to the history, for [`Pass::tally`], and, given
-    /// `windows` (one per week), tallies their incomes against the week's bands
-    /// ([`Pass::ahead`]).
+    /// `windows` (one per week), tallies their incomes against the week's bands, for
+    /// [`Pass::select_ahead`].
     pub fn run<'w>(
         &mut self,
         hh: &mut Households,

@@ -119,7 +119,7 @@ pub fn lane_seed(seed: u64, replicate: u32, kind: Kind, entity: Entity) -> [u32;
 }
 
 /// One xoshiro128++ generator (Blackman and Vigna) per lane, struct-of-arrays: `s[j][i]` is
-/// word j of lane i. [`IncomeStreams::next_into`] steps every lane of a range once.
+/// word j of lane i. [`xoshiro_next_into`] steps every lane of a range once.
 #[derive(Debug, Clone, Default)]
 pub struct IncomeStreams {
     pub s: [Vec<u32>; 4],

@@ -330,7 +330,6 @@ impl<const N: usize> Bands<N> {
     }
 }
 
-/// `x[k] + frac (x[k+1] - x[k])` in sorted order, by selection in `data`.
 /// Quantile `p` of `n` values from band j of the `tallies` (against any bands, the same
 /// for every tally), if the band holds its ranks; `band` is scratch for gathering the
 /// band's values. The result depends only on the values, not on the order of the tallies
@@ -356,6 +355,7 @@ pub fn select_band<'t, const N: usize>(
     (below <= k && last_needed < below + band.len()).then(|| interpolate(band, k - below, frac))
 }
 
+/// `x[k] + frac (x[k+1] - x[k])` in sorted order, by selection in `data`.
 fn interpolate(data: &mut [f64], k: usize, frac: f64) -> f64 {
     let (_, &mut x_lo, rest) = data.select_nth_unstable_by(k, f64::total_cmp);
     if frac == 0.0 || rest.is_empty() {
