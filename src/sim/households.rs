@@ -893,33 +893,62 @@ mod tests {
     use crate::sim::rng::{Entity, IncomeStreams, Kind, lane_seed};
     use crate::sim::state::{CASH, PROGRAMME, WITHOUT};
 
-    /// What [`run_weeks`] returns: the state after the last week, and per week the
-    /// incomes written, the transitory shocks, each household's `S_wo` and the counts.
-    type Weeks = (
-        Households,
-        HouseholdLuck,
-        Vec<Vec<f64>>,
-        Vec<Vec<f32>>,
-        Vec<Vec<f64>>,
-        Vec<Counts>,
-    );
+    /// What [`run_weeks`] returns: the state after the last week, and per week what the
+    /// week wrote.
+    struct Weeks {
+        hh: Households,
+        luck: HouseholdLuck,
+        /// Per week: the started households' incomes with the programme, everyone's
+        /// transitory shock, the started households' `S_wo`, and the kernel's counts.
+        income: Vec<Vec<f64>>,
+        shocks: Vec<Vec<f32>>,
+        without: Vec<Vec<f64>>,
+        counts: Vec<Counts>,
+    }
 
-    /// `kubes` KUBE (at most 256: one chunk) of 7 members starting over the first weeks,
-    /// for `weeks` weeks, with income shocks of rho 0.9 and sigma 0.3, in `build`.
+    /// Members per KUBE in [`run_weeks`].
+    const M: usize = 7;
+
+    /// The KUBE of [`run_weeks`]: three start each week, their additions growing with
+    /// their number (the programme's faster than the cash's, which is larger for the first).
+    struct TestKubes {
+        start_week: Vec<u32>,
+        programme_rp: Vec<f64>,
+        cash_rp: Vec<f64>,
+    }
+
+    impl TestKubes {
+        fn new(kubes: usize) -> TestKubes {
+            TestKubes {
+                start_week: (0..kubes as u32).map(|k| k / 3).collect(),
+                programme_rp: (0..kubes).map(|k| 1_000.0 + 9_999.9 * k as f64).collect(),
+                cash_rp: (0..kubes).map(|k| 3_000.0 + 7_777.7 * k as f64).collect(),
+            }
+        }
+
+        /// Week t of [`run_weeks`].
+        fn week(&self, t: usize) -> Week<'_> {
+            let kubes = (
+                &self.start_week[..],
+                &self.programme_rp[..],
+                &self.cash_rp[..],
+            );
+            test_week(t, M, 7e-4, 0.3, kubes)
+        }
+    }
+
+    /// `kubes` KUBE (at most 256: one chunk) of [`M`] members ([`TestKubes`]), for `weeks`
+    /// weeks, with income shocks of rho 0.9 and sigma 0.3, in `build`.
     fn run_weeks(build: Build, kubes: usize, weeks: usize) -> Weeks {
-        let m = 7;
-        let n = kubes * m;
-        let (mut hh, mut luck) = households(n, m);
+        let n = kubes * M;
+        let (mut hh, mut luck) = households(n, M);
         let mut scratch = Scratch::new(n);
         let mut history = vec![0.0; n];
-        let start_week: Vec<u32> = (0..kubes as u32).map(|k| k / 3).collect();
-        let programme_rp: Vec<f64> = (0..kubes).map(|k| 1_000.0 + 9_999.9 * k as f64).collect();
-        let cash_rp: Vec<f64> = (0..kubes).map(|k| 3_000.0 + 7_777.7 * k as f64).collect();
-        let (mut weekly_income, mut weekly_shocks) = (Vec::new(), Vec::new());
-        let (mut weekly_without, mut weekly_counts) = (Vec::new(), Vec::new());
+        let test = TestKubes::new(kubes);
+        let (mut income, mut shocks) = (Vec::new(), Vec::new());
+        let (mut without, mut counts) = (Vec::new(), Vec::new());
         for t in 0..weeks {
-            let kube = (&start_week[..], &programme_rp[..], &cash_rp[..]);
-            let w = test_week(t, m, 7e-4, 0.3, kube);
+            let w = test.week(t);
             let [s0, s1, s2, s3] = &mut luck.streams.s;
             let c = Chunk {
                 first_kube: 0,
@@ -934,25 +963,25 @@ mod tests {
                 spare_normal: &mut luck.spare_normal,
                 history: &mut history,
             };
-            weekly_counts.push(run_chunk(build, c, &mut scratch, &w, None));
+            counts.push(run_chunk(build, c, &mut scratch, &w, None));
             // The history holds the week's S_wo of every started household.
-            let started = start_week.iter().filter(|&&s| s as usize <= t).count() * m;
+            let started = w.started(0, kubes);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&history[..started]), bits(&hh.smoothed_rp[..started]));
             let mut with = Vec::new();
-            incomes(&hh, Some(&programme_rp), m, started, &mut with);
-            weekly_income.push(with);
-            weekly_shocks.push(luck.transitory.clone());
-            weekly_without.push(history[..started].to_vec());
+            incomes(&hh, Some(&test.programme_rp), M, started, &mut with);
+            income.push(with);
+            shocks.push(luck.transitory.clone());
+            without.push(history[..started].to_vec());
         }
-        (
+        Weeks {
             hh,
             luck,
-            weekly_income,
-            weekly_shocks,
-            weekly_without,
-            weekly_counts,
-        )
+            income,
+            shocks,
+            without,
+            counts,
+        }
     }
 
     /// Week t of households of KUBE of `m` members (per KUBE: start week, the programme's
@@ -1074,42 +1103,34 @@ mod tests {
     fn each_arm_counts_and_graduates_from_its_own_income() {
         // MODEL.md 4.6, written out household by household from each week's S_wo: the
         // programme arm adds its KUBE's programme addition, the cash arm its cash addition;
-        // each arm keeps its own streak and graduates once, after four weeks above the
-        // line. The kernel's counts and final state must be these, in every build.
-        let (kubes, m, weeks) = (37, 7, 60);
-        let start_week: Vec<u32> = (0..kubes as u32).map(|k| k / 3).collect();
-        let programme_rp: Vec<f64> = (0..kubes).map(|k| 1_000.0 + 9_999.9 * k as f64).collect();
-        let cash_rp: Vec<f64> = (0..kubes).map(|k| 3_000.0 + 7_777.7 * k as f64).collect();
-        let (hh0, _) = households(kubes * m, m);
-        let mut streak = [
-            vec![0u16; kubes * m],
-            vec![0; kubes * m],
-            vec![0; kubes * m],
-        ];
-        let mut graduated = [
-            vec![None; kubes * m],
-            vec![None; kubes * m],
-            vec![None; kubes * m],
-        ];
+        // each arm keeps its own streak above the line and graduates once, the first week
+        // the streak reaches the graduation weeks. The kernel's counts and final state
+        // must be these, in every build.
+        let (kubes, weeks) = (37, 60);
+        let n = kubes * M;
+        let test = TestKubes::new(kubes);
+        let (hh0, _) = households(n, M);
+        let mut streak = [vec![0u16; n], vec![0; n], vec![0; n]];
+        let mut graduated = [vec![None; n], vec![None; n], vec![None; n]];
         let mut want = Vec::new();
-        let (.., without, _) = run_weeks(Build(Isa::Portable), kubes, weeks);
-        for (t, without) in without.iter().enumerate() {
-            let w = test_week(t, m, 7e-4, 0.3, (&start_week, &programme_rp, &cash_rp));
+        let run = run_weeks(Build(Isa::Portable), kubes, weeks);
+        for (t, without) in run.without.iter().enumerate() {
+            let w = test.week(t);
             let mut counts = Counts::default();
             for (h, &s_wo) in without.iter().enumerate() {
-                let k = h / m;
-                let line = household::weekly(hh0.line_month_rp[h] * w.line_index);
-                let incomes = [s_wo + programme_rp[k], s_wo, s_wo + cash_rp[k]];
+                let k = h / M;
+                let line = w.threshold * household::weekly(hh0.line_month_rp[h] * w.line_index);
+                let incomes = [s_wo + test.programme_rp[k], s_wo, s_wo + test.cash_rp[k]];
                 for (arm, income) in incomes.into_iter().enumerate() {
                     let above = income >= line;
                     streak[arm][h] = if above { streak[arm][h] + 1 } else { 0 };
                     counts.above[arm] += u64::from(above);
-                    if streak[arm][h] >= 4 && graduated[arm][h].is_none() {
+                    if streak[arm][h] >= w.graduation_weeks && graduated[arm][h].is_none() {
                         graduated[arm][h] = Some(t as u16);
                         counts.graduated_now[arm] += 1;
                     }
                 }
-                if start_week[k] as usize == t && streak[WITHOUT][h] == 0 {
+                if test.start_week[k] as usize == t && streak[WITHOUT][h] == 0 {
                     counts.poor_at_entry += 1;
                 }
             }
@@ -1122,15 +1143,15 @@ mod tests {
         assert!(graduated[CASH] != graduated[WITHOUT]);
         assert!(want.iter().map(|c| c.poor_at_entry).sum::<u64>() > 0);
         for build in Build::available() {
-            let (hh, .., counts) = run_weeks(build, kubes, weeks);
-            assert_eq!(counts, want, "{build:?}");
+            let run = run_weeks(build, kubes, weeks);
+            assert_eq!(run.counts, want, "{build:?}");
             for arm in 0..ARMS {
-                assert_eq!(hh.weeks_above[arm], streak[arm], "{build:?} arm {arm}");
+                assert_eq!(run.hh.weeks_above[arm], streak[arm], "{build:?} arm {arm}");
                 let weeks: Vec<u16> = graduated[arm]
                     .iter()
                     .map(|g| g.unwrap_or(NOT_GRADUATED))
                     .collect();
-                assert_eq!(hh.graduated_week[arm], weeks, "{build:?} arm {arm}");
+                assert_eq!(run.hh.graduated_week[arm], weeks, "{build:?} arm {arm}");
             }
         }
     }
@@ -1140,7 +1161,9 @@ mod tests {
         // 37 KUBE of 7: odd sizes, so the SIMD loops run their vector bodies and remainders.
         let builds = Build::available();
         assert_eq!(builds[0], Build(Isa::Portable));
-        let (hh, luck, income, ..) = run_weeks(builds[0], 37, 60);
+        let Weeks {
+            hh, luck, income, ..
+        } = run_weeks(builds[0], 37, 60);
         // The run is not trivial: shocks moved, households crossed the line both ways.
         assert!(luck.transitory.iter().all(|&e| e != 0.0));
         for arm in 0..ARMS {
@@ -1150,7 +1173,12 @@ mod tests {
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         let bits32 = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         for &build in &builds[1..] {
-            let (hh2, luck2, income2, ..) = run_weeks(build, 37, 60);
+            let Weeks {
+                hh: hh2,
+                luck: luck2,
+                income: income2,
+                ..
+            } = run_weeks(build, 37, 60);
             assert_eq!(bits(&hh.smoothed_rp), bits(&hh2.smoothed_rp), "{build:?}");
             assert_eq!(hh.weeks_above, hh2.weeks_above, "{build:?}");
             assert_eq!(hh.graduated_week, hh2.graduated_week, "{build:?}");
@@ -1170,7 +1198,7 @@ mod tests {
         // uncorrelated from week to week, both within a Box-Muller pair (odd week to the
         // next) and across pairs. 1,750 households x 499 weeks: standard errors about 0.001.
         let (rho, sigma) = (0.9f64, 0.3f64);
-        let (_, _, _, shocks, ..) = run_weeks(Build(Isa::Portable), 250, 500);
+        let shocks = run_weeks(Build(Isa::Portable), 250, 500).shocks;
         let z = |t: usize, h: usize| {
             (f64::from(shocks[t][h]) - rho * f64::from(shocks[t - 1][h])) / sigma
         };
